@@ -42,6 +42,9 @@ type option struct{ Value, Label string }
 var funcs = template.FuncMap{
 	// asset is a static file's address, which changes with its bytes (ADR 0135).
 	"asset": func(name string) string { return assets.Static().URL(name) },
+	// auditSearch is the audit page's search on one field, for the links
+	// to it from its rows, the users page and a record's page.
+	"auditSearch": auditSearch,
 	"field": func(p *page, name, labelKey, typ, auto string) fieldData {
 		v := p.Form.Get(name)
 		if typ == "password" {

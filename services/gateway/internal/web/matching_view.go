@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/municipality"
 	"github.com/motesplats/motesplats/services/gateway/internal/apart"
 	"github.com/motesplats/motesplats/services/gateway/internal/emptyjob"
+	"github.com/motesplats/motesplats/services/gateway/internal/localtime"
 )
 
 // The /matching page's template reads only the flat views below: strings,
@@ -266,13 +268,24 @@ type pairLine struct {
 	// date of the last one.
 	FollowUp    bool
 	LastCheckIn string
+	// EndReason is an ended pair's reason in words and Ended its day in
+	// Sweden: the list of pairs ended lately is for calling the ones who
+	// ended early, which "Avslutat" alone does not tell apart.
+	EndReason, Ended string
 }
 
 func newPairLine(p *page, v *gatewayv1.PairView) pairLine {
 	pr := v.GetPair()
-	return pairLine{ID: pr.GetId(), ParticipantName: newcomerNamed(v), VolunteerName: mentorNamed(v),
+	l := pairLine{ID: pr.GetId(), ParticipantName: newcomerNamed(v), VolunteerName: mentorNamed(v),
 		Status:   p.codeWord("status.", strings.TrimPrefix(pr.GetStatus().String(), "PAIR_STATUS_")),
 		FollowUp: pr.GetNeedsFollowUp(), LastCheckIn: pr.GetLastCheckInDate()}
+	if r := pr.GetEndReason(); r != eventsv1.EndReason_END_REASON_UNSPECIFIED {
+		l.EndReason = p.codeWord("reason.end.", strings.TrimPrefix(r.String(), "END_REASON_"))
+	}
+	if t := pr.GetEndTime(); t != nil {
+		l.Ended = t.AsTime().In(localtime.Zone).Format(time.DateOnly)
+	}
+	return l
 }
 
 // matchingRows fills d's jobs, proposals and pairs from the services'

@@ -35,32 +35,11 @@ type matchingData struct {
 	// overview's tile links here): among 50 pairs a page, marked ⚠ in a
 	// column, the week's follow-ups took paging through every pair.
 	FollowUp bool
-	// PairsToggle is the address of the pairs list with the filter
-	// switched, the page's other choices kept and its paging reset.
-	PairsToggle string
-}
-
-// followUpParam chooses the pairs to follow up on the matching page.
-const followUpParam = "follow_up"
-
-// pairsToggle is the matching page's address with the follow-up filter
-// switched: the other lists' choices (job, proposals' page) kept, the
-// pairs' paging from the start, since its tokens belong to the other list.
-func pairsToggle(r *http.Request, on bool) string {
-	q := r.URL.Query()
-	q.Del(resumedParam)
-	for _, k := range []string{"pairs_page_token", "pairs_at", "pairs_back"} {
-		q.Del(k)
-	}
-	if on {
-		q.Del(followUpParam)
-	} else {
-		q.Set(followUpParam, "1")
-	}
-	if len(q) == 0 {
-		return r.URL.Path + "#pairs"
-	}
-	return r.URL.Path + "?" + q.Encode() + "#pairs"
+	// Ended lists only the pairs that ended in the last endedDays days
+	// (pairsfilter.go): the ones a coordinator calls after an early end.
+	Ended bool
+	// Links are the pairs list under each filter (pairsLinks).
+	Links pairsLinks
 }
 
 func (w *Web) matching(rw http.ResponseWriter, r *http.Request, p *page) error {
@@ -108,11 +87,9 @@ func (w *Web) matchingData(r *http.Request, p *page) (*matchingData, error) {
 		return nil, err
 	}
 	d.ProposalPager = newPager(p, r, "", "#proposals", 50, len(props.GetPairs()), props.GetTotalSize(), props.GetNextPageToken())
-	d.FollowUp = r.URL.Query().Get(followUpParam) != ""
-	d.PairsToggle = pairsToggle(r, d.FollowUp)
-	pairs, err := w.g.ListPairs(ctx, p.caller, &gatewayv1.ListPairsRequest{Statuses: []eventsv1.PairStatus{
-		eventsv1.PairStatus_PAIR_STATUS_OFFERED, eventsv1.PairStatus_PAIR_STATUS_ACTIVE}, PageSize: 50,
-		OnlyNeedingFollowUp: d.FollowUp, PageToken: r.URL.Query().Get("pairs_page_token")})
+	pq := pairsQuery(r, p, d)
+	pq.PageToken = r.URL.Query().Get("pairs_page_token")
+	pairs, err := w.g.ListPairs(ctx, p.caller, pq)
 	if err != nil {
 		return nil, err
 	}

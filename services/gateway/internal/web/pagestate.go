@@ -53,6 +53,11 @@ type page struct {
 	// the organisation by name (recordOrgPicker); nil on a coordinator's,
 	// whose records are their own organisation's (ADR 0254).
 	OrgPicker *pickerField
+	// AuditTrail is, on an administrator's page of a saved newcomer or
+	// volunteer, the audit page's search for the record (auditSearch):
+	// who read or changed it was an id to copy from the address (ADR
+	// 0265). Empty for a coordinator, whose pages the audit page is not.
+	AuditTrail string
 
 	caller core.Caller
 	ctx    context.Context

@@ -28,6 +28,9 @@ func (w *Web) renderRecordForm(rw http.ResponseWriter, r *http.Request, p *page,
 			return err
 		}
 		p.OrgPicker = &f
+		if id := r.PathValue("id"); id != "" {
+			p.AuditTrail = auditSearch("resource_id", id)
+		}
 	}
 	return w.render(rw, p, status, tmpl)
 }

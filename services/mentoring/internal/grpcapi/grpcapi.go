@@ -133,7 +133,7 @@ func (s *Server) ListPairs(ctx context.Context, req *pb.ListPairsRequest) (*pb.L
 	ps, next, total, err := s.svc.List(ctx, who, pairs.ListFilter{
 		JobID: req.GetJobId(), MunicipalityCode: req.GetMunicipalityCode(), ParticipantID: req.GetParticipantId(),
 		VolunteerID: req.GetVolunteerId(), Statuses: req.GetStatuses(), FlagAfterWeeks: req.GetFlagAfterWeeks(),
-		OnlyNeedingFollowUp: req.GetOnlyNeedingFollowUp(), Order: req.GetOrder(),
+		OnlyNeedingFollowUp: req.GetOnlyNeedingFollowUp(), Order: req.GetOrder(), EndedAfter: req.GetEndedAfter(),
 	}, req.GetPageSize(), req.GetPageToken())
 	if err != nil {
 		return nil, err

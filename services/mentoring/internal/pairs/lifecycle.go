@@ -65,6 +65,10 @@ type ListFilter struct {
 	Statuses                                            []eventsv1.PairStatus
 	FlagAfterWeeks                                      int32
 	OnlyNeedingFollowUp                                 bool
+	// EndedAfter keeps the pairs that ended at or after it; nil keeps
+	// all. Served by the same in-memory filter as the statuses: the store
+	// has no index by time (ADR 0265).
+	EndedAfter *timestamppb.Timestamp
 	// Order is id order (unspecified) or points highest first (ranking.go).
 	Order pb.PairOrder
 }
@@ -93,6 +97,17 @@ func (s *Service) List(_ context.Context, who auth.Claims, f ListFilter, size in
 	if f.FlagAfterWeeks < 0 || f.FlagAfterWeeks > 52 {
 		v.Add("flag_after_weeks", "must be from 0 to 52")
 	}
+	// endedKey names the bound in the count's key: a list of the pairs
+	// ended since a fixed moment changes only with the index.
+	var endedAfter time.Time
+	endedKey := ""
+	if f.EndedAfter != nil {
+		endedAfter = f.EndedAfter.AsTime()
+		endedKey = endedAfter.Format(time.RFC3339Nano)
+		if f.EndedAfter.CheckValid() != nil || endedAfter.After(s.now()) {
+			v.Add("ended_after", "must be a valid time, not in the future")
+		}
+	}
 	limit, after, order := checkOrder(&v, f.Order, size, token)
 	if err := v.Err(); err != nil {
 		return nil, "", 0, err
@@ -112,7 +127,8 @@ func (s *Service) List(_ context.Context, who auth.Claims, f ListFilter, size in
 			(f.ParticipantID != "" && p.GetParticipantId() != f.ParticipantID) ||
 			(f.VolunteerID != "" && p.GetVolunteerId() != f.VolunteerID) ||
 			(f.MunicipalityCode != "" && p.GetMunicipalityCode() != f.MunicipalityCode) ||
-			(len(f.Statuses) > 0 && !slices.Contains(f.Statuses, p.GetStatus())) {
+			(len(f.Statuses) > 0 && !slices.Contains(f.Statuses, p.GetStatus())) ||
+			(f.EndedAfter != nil && (p.GetEndTime() == nil || p.GetEndTime().AsTime().Before(endedAfter))) {
 			return false
 		}
 		return !f.OnlyNeedingFollowUp || s.view(p, int(f.FlagAfterWeeks)).GetNeedsFollowUp()
@@ -122,8 +138,8 @@ func (s *Service) List(_ context.Context, who auth.Claims, f ListFilter, size in
 	// a list of those is counted every time.
 	key := ""
 	if !f.OnlyNeedingFollowUp {
-		key = fmt.Sprintf("%s|%s|%q|%s|%s|%s|%s|%v", who.Role, who.Organisation, who.Municipalities,
-			f.JobID, f.MunicipalityCode, f.ParticipantID, f.VolunteerID, f.Statuses)
+		key = fmt.Sprintf("%s|%s|%q|%s|%s|%s|%s|%v|%s", who.Role, who.Organisation, who.Municipalities,
+			f.JobID, f.MunicipalityCode, f.ParticipantID, f.VolunteerID, f.Statuses, endedKey)
 	}
 	found, err := s.repo.FindCounted(key, q)
 	if err != nil {

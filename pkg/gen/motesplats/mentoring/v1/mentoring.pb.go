@@ -2150,7 +2150,11 @@ type ListPairsRequest struct {
 	PageToken string `protobuf:"bytes,9,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// The order of the pages; unset is id order. An unknown value is
 	// InvalidArgument.
-	Order         PairOrder `protobuf:"varint,10,opt,name=order,proto3,enum=motesplats.mentoring.v1.PairOrder" json:"order,omitempty"`
+	Order PairOrder `protobuf:"varint,10,opt,name=order,proto3,enum=motesplats.mentoring.v1.PairOrder" json:"order,omitempty"`
+	// Only pairs that ended (end_time set) at or after this instant: the
+	// pairs a coordinator follows up after they ended. Unset lists pairs
+	// whether or not they ended. In the future is InvalidArgument.
+	EndedAfter    *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=ended_after,json=endedAfter,proto3" json:"ended_after,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2253,6 +2257,13 @@ func (x *ListPairsRequest) GetOrder() PairOrder {
 		return x.Order
 	}
 	return PairOrder_PAIR_ORDER_UNSPECIFIED
+}
+
+func (x *ListPairsRequest) GetEndedAfter() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EndedAfter
+	}
+	return nil
 }
 
 // ListPairsResponse is one page of pairs.
@@ -4222,7 +4233,7 @@ const file_motesplats_mentoring_v1_mentoring_proto_rawDesc = "" +
 	"\x0eGetPairRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"D\n" +
 	"\x0fGetPairResponse\x121\n" +
-	"\x04pair\x18\x01 \x01(\v2\x1d.motesplats.mentoring.v1.PairR\x04pair\"\xb3\x03\n" +
+	"\x04pair\x18\x01 \x01(\v2\x1d.motesplats.mentoring.v1.PairR\x04pair\"\xf0\x03\n" +
 	"\x10ListPairsRequest\x12\x15\n" +
 	"\x06job_id\x18\x01 \x01(\tR\x05jobId\x12<\n" +
 	"\bstatuses\x18\x02 \x03(\x0e2 .motesplats.events.v1.PairStatusR\bstatuses\x12+\n" +
@@ -4235,7 +4246,9 @@ const file_motesplats_mentoring_v1_mentoring_proto_rawDesc = "" +
 	"\n" +
 	"page_token\x18\t \x01(\tR\tpageToken\x128\n" +
 	"\x05order\x18\n" +
-	" \x01(\x0e2\".motesplats.mentoring.v1.PairOrderR\x05order\"\x8f\x01\n" +
+	" \x01(\x0e2\".motesplats.mentoring.v1.PairOrderR\x05order\x12;\n" +
+	"\vended_after\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"endedAfter\"\x8f\x01\n" +
 	"\x11ListPairsResponse\x123\n" +
 	"\x05pairs\x18\x01 \x03(\v2\x1d.motesplats.mentoring.v1.PairR\x05pairs\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
@@ -4534,81 +4547,82 @@ var file_motesplats_mentoring_v1_mentoring_proto_depIdxs = []int32{
 	10, // 37: motesplats.mentoring.v1.GetPairResponse.pair:type_name -> motesplats.mentoring.v1.Pair
 	55, // 38: motesplats.mentoring.v1.ListPairsRequest.statuses:type_name -> motesplats.events.v1.PairStatus
 	4,  // 39: motesplats.mentoring.v1.ListPairsRequest.order:type_name -> motesplats.mentoring.v1.PairOrder
-	10, // 40: motesplats.mentoring.v1.ListPairsResponse.pairs:type_name -> motesplats.mentoring.v1.Pair
-	10, // 41: motesplats.mentoring.v1.ApproveProposalResponse.pair:type_name -> motesplats.mentoring.v1.Pair
-	56, // 42: motesplats.mentoring.v1.RejectProposalRequest.reason:type_name -> motesplats.events.v1.RejectReason
-	10, // 43: motesplats.mentoring.v1.RejectProposalResponse.pair:type_name -> motesplats.mentoring.v1.Pair
-	10, // 44: motesplats.mentoring.v1.ReplaceCandidateResponse.pair:type_name -> motesplats.mentoring.v1.Pair
-	10, // 45: motesplats.mentoring.v1.ReplaceCandidateResponse.replaced:type_name -> motesplats.mentoring.v1.Pair
-	58, // 46: motesplats.mentoring.v1.AcceptOfferRequest.party:type_name -> motesplats.events.v1.Party
-	10, // 47: motesplats.mentoring.v1.AcceptOfferResponse.pair:type_name -> motesplats.mentoring.v1.Pair
-	58, // 48: motesplats.mentoring.v1.DeclineOfferRequest.party:type_name -> motesplats.events.v1.Party
-	57, // 49: motesplats.mentoring.v1.DeclineOfferRequest.reason:type_name -> motesplats.events.v1.DeclineReason
-	10, // 50: motesplats.mentoring.v1.DeclineOfferResponse.pair:type_name -> motesplats.mentoring.v1.Pair
-	9,  // 51: motesplats.mentoring.v1.RecordCheckInRequest.check_in:type_name -> motesplats.mentoring.v1.CheckIn
-	10, // 52: motesplats.mentoring.v1.RecordCheckInResponse.pair:type_name -> motesplats.mentoring.v1.Pair
-	59, // 53: motesplats.mentoring.v1.EndPairRequest.reason:type_name -> motesplats.events.v1.EndReason
-	10, // 54: motesplats.mentoring.v1.EndPairResponse.pair:type_name -> motesplats.mentoring.v1.Pair
-	44, // 55: motesplats.mentoring.v1.ReportRow.counts:type_name -> motesplats.mentoring.v1.ReportCounts
-	44, // 56: motesplats.mentoring.v1.ReportBreakdown.counts:type_name -> motesplats.mentoring.v1.ReportCounts
-	45, // 57: motesplats.mentoring.v1.GetReportResponse.rows:type_name -> motesplats.mentoring.v1.ReportRow
-	44, // 58: motesplats.mentoring.v1.GetReportResponse.totals:type_name -> motesplats.mentoring.v1.ReportCounts
-	46, // 59: motesplats.mentoring.v1.GetReportResponse.by_gender:type_name -> motesplats.mentoring.v1.ReportBreakdown
-	46, // 60: motesplats.mentoring.v1.GetReportResponse.by_language:type_name -> motesplats.mentoring.v1.ReportBreakdown
-	47, // 61: motesplats.mentoring.v1.GetReportResponse.decline_reasons:type_name -> motesplats.mentoring.v1.ReasonCount
-	47, // 62: motesplats.mentoring.v1.GetReportResponse.reject_reasons:type_name -> motesplats.mentoring.v1.ReasonCount
-	47, // 63: motesplats.mentoring.v1.GetReportResponse.end_reasons:type_name -> motesplats.mentoring.v1.ReasonCount
-	61, // 64: motesplats.mentoring.v1.GetReportResponse.equity:type_name -> motesplats.type.v1.EquityGroup
-	62, // 65: motesplats.mentoring.v1.PoolNewcomer.languages:type_name -> motesplats.type.v1.LanguageSkill
-	63, // 66: motesplats.mentoring.v1.PoolNewcomer.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
-	60, // 67: motesplats.mentoring.v1.PoolNewcomer.gender:type_name -> motesplats.type.v1.Gender
-	54, // 68: motesplats.mentoring.v1.PoolNewcomer.register_time:type_name -> google.protobuf.Timestamp
-	54, // 69: motesplats.mentoring.v1.PoolNewcomer.event_time:type_name -> google.protobuf.Timestamp
-	54, // 70: motesplats.mentoring.v1.PoolNewcomer.consent_time:type_name -> google.protobuf.Timestamp
-	62, // 71: motesplats.mentoring.v1.PoolMentor.languages:type_name -> motesplats.type.v1.LanguageSkill
-	60, // 72: motesplats.mentoring.v1.PoolMentor.gender:type_name -> motesplats.type.v1.Gender
-	54, // 73: motesplats.mentoring.v1.PoolMentor.event_time:type_name -> google.protobuf.Timestamp
-	49, // 74: motesplats.mentoring.v1.JobSnapshot.newcomers:type_name -> motesplats.mentoring.v1.PoolNewcomer
-	50, // 75: motesplats.mentoring.v1.JobSnapshot.mentors:type_name -> motesplats.mentoring.v1.PoolMentor
-	52, // 76: motesplats.mentoring.v1.JobSnapshot.held_slots:type_name -> motesplats.mentoring.v1.HeldSlots
-	11, // 77: motesplats.mentoring.v1.JobResult.unmatched:type_name -> motesplats.mentoring.v1.UnmatchedNewcomer
-	12, // 78: motesplats.mentoring.v1.MentoringService.StartMatchingJob:input_type -> motesplats.mentoring.v1.StartMatchingJobRequest
-	14, // 79: motesplats.mentoring.v1.MentoringService.GetJob:input_type -> motesplats.mentoring.v1.GetJobRequest
-	16, // 80: motesplats.mentoring.v1.MentoringService.ListJobs:input_type -> motesplats.mentoring.v1.ListJobsRequest
-	18, // 81: motesplats.mentoring.v1.MentoringService.WatchJob:input_type -> motesplats.mentoring.v1.WatchJobRequest
-	20, // 82: motesplats.mentoring.v1.MentoringService.ListUnmatched:input_type -> motesplats.mentoring.v1.ListUnmatchedRequest
-	22, // 83: motesplats.mentoring.v1.MentoringService.ListWaitingNewcomers:input_type -> motesplats.mentoring.v1.ListWaitingNewcomersRequest
-	25, // 84: motesplats.mentoring.v1.MentoringService.GetPair:input_type -> motesplats.mentoring.v1.GetPairRequest
-	27, // 85: motesplats.mentoring.v1.MentoringService.ListPairs:input_type -> motesplats.mentoring.v1.ListPairsRequest
-	29, // 86: motesplats.mentoring.v1.MentoringService.ApproveProposal:input_type -> motesplats.mentoring.v1.ApproveProposalRequest
-	31, // 87: motesplats.mentoring.v1.MentoringService.RejectProposal:input_type -> motesplats.mentoring.v1.RejectProposalRequest
-	33, // 88: motesplats.mentoring.v1.MentoringService.ReplaceCandidate:input_type -> motesplats.mentoring.v1.ReplaceCandidateRequest
-	35, // 89: motesplats.mentoring.v1.MentoringService.AcceptOffer:input_type -> motesplats.mentoring.v1.AcceptOfferRequest
-	37, // 90: motesplats.mentoring.v1.MentoringService.DeclineOffer:input_type -> motesplats.mentoring.v1.DeclineOfferRequest
-	39, // 91: motesplats.mentoring.v1.MentoringService.RecordCheckIn:input_type -> motesplats.mentoring.v1.RecordCheckInRequest
-	41, // 92: motesplats.mentoring.v1.MentoringService.EndPair:input_type -> motesplats.mentoring.v1.EndPairRequest
-	43, // 93: motesplats.mentoring.v1.MentoringService.GetReport:input_type -> motesplats.mentoring.v1.GetReportRequest
-	13, // 94: motesplats.mentoring.v1.MentoringService.StartMatchingJob:output_type -> motesplats.mentoring.v1.StartMatchingJobResponse
-	15, // 95: motesplats.mentoring.v1.MentoringService.GetJob:output_type -> motesplats.mentoring.v1.GetJobResponse
-	17, // 96: motesplats.mentoring.v1.MentoringService.ListJobs:output_type -> motesplats.mentoring.v1.ListJobsResponse
-	19, // 97: motesplats.mentoring.v1.MentoringService.WatchJob:output_type -> motesplats.mentoring.v1.WatchJobResponse
-	21, // 98: motesplats.mentoring.v1.MentoringService.ListUnmatched:output_type -> motesplats.mentoring.v1.ListUnmatchedResponse
-	23, // 99: motesplats.mentoring.v1.MentoringService.ListWaitingNewcomers:output_type -> motesplats.mentoring.v1.ListWaitingNewcomersResponse
-	26, // 100: motesplats.mentoring.v1.MentoringService.GetPair:output_type -> motesplats.mentoring.v1.GetPairResponse
-	28, // 101: motesplats.mentoring.v1.MentoringService.ListPairs:output_type -> motesplats.mentoring.v1.ListPairsResponse
-	30, // 102: motesplats.mentoring.v1.MentoringService.ApproveProposal:output_type -> motesplats.mentoring.v1.ApproveProposalResponse
-	32, // 103: motesplats.mentoring.v1.MentoringService.RejectProposal:output_type -> motesplats.mentoring.v1.RejectProposalResponse
-	34, // 104: motesplats.mentoring.v1.MentoringService.ReplaceCandidate:output_type -> motesplats.mentoring.v1.ReplaceCandidateResponse
-	36, // 105: motesplats.mentoring.v1.MentoringService.AcceptOffer:output_type -> motesplats.mentoring.v1.AcceptOfferResponse
-	38, // 106: motesplats.mentoring.v1.MentoringService.DeclineOffer:output_type -> motesplats.mentoring.v1.DeclineOfferResponse
-	40, // 107: motesplats.mentoring.v1.MentoringService.RecordCheckIn:output_type -> motesplats.mentoring.v1.RecordCheckInResponse
-	42, // 108: motesplats.mentoring.v1.MentoringService.EndPair:output_type -> motesplats.mentoring.v1.EndPairResponse
-	48, // 109: motesplats.mentoring.v1.MentoringService.GetReport:output_type -> motesplats.mentoring.v1.GetReportResponse
-	94, // [94:110] is the sub-list for method output_type
-	78, // [78:94] is the sub-list for method input_type
-	78, // [78:78] is the sub-list for extension type_name
-	78, // [78:78] is the sub-list for extension extendee
-	0,  // [0:78] is the sub-list for field type_name
+	54, // 40: motesplats.mentoring.v1.ListPairsRequest.ended_after:type_name -> google.protobuf.Timestamp
+	10, // 41: motesplats.mentoring.v1.ListPairsResponse.pairs:type_name -> motesplats.mentoring.v1.Pair
+	10, // 42: motesplats.mentoring.v1.ApproveProposalResponse.pair:type_name -> motesplats.mentoring.v1.Pair
+	56, // 43: motesplats.mentoring.v1.RejectProposalRequest.reason:type_name -> motesplats.events.v1.RejectReason
+	10, // 44: motesplats.mentoring.v1.RejectProposalResponse.pair:type_name -> motesplats.mentoring.v1.Pair
+	10, // 45: motesplats.mentoring.v1.ReplaceCandidateResponse.pair:type_name -> motesplats.mentoring.v1.Pair
+	10, // 46: motesplats.mentoring.v1.ReplaceCandidateResponse.replaced:type_name -> motesplats.mentoring.v1.Pair
+	58, // 47: motesplats.mentoring.v1.AcceptOfferRequest.party:type_name -> motesplats.events.v1.Party
+	10, // 48: motesplats.mentoring.v1.AcceptOfferResponse.pair:type_name -> motesplats.mentoring.v1.Pair
+	58, // 49: motesplats.mentoring.v1.DeclineOfferRequest.party:type_name -> motesplats.events.v1.Party
+	57, // 50: motesplats.mentoring.v1.DeclineOfferRequest.reason:type_name -> motesplats.events.v1.DeclineReason
+	10, // 51: motesplats.mentoring.v1.DeclineOfferResponse.pair:type_name -> motesplats.mentoring.v1.Pair
+	9,  // 52: motesplats.mentoring.v1.RecordCheckInRequest.check_in:type_name -> motesplats.mentoring.v1.CheckIn
+	10, // 53: motesplats.mentoring.v1.RecordCheckInResponse.pair:type_name -> motesplats.mentoring.v1.Pair
+	59, // 54: motesplats.mentoring.v1.EndPairRequest.reason:type_name -> motesplats.events.v1.EndReason
+	10, // 55: motesplats.mentoring.v1.EndPairResponse.pair:type_name -> motesplats.mentoring.v1.Pair
+	44, // 56: motesplats.mentoring.v1.ReportRow.counts:type_name -> motesplats.mentoring.v1.ReportCounts
+	44, // 57: motesplats.mentoring.v1.ReportBreakdown.counts:type_name -> motesplats.mentoring.v1.ReportCounts
+	45, // 58: motesplats.mentoring.v1.GetReportResponse.rows:type_name -> motesplats.mentoring.v1.ReportRow
+	44, // 59: motesplats.mentoring.v1.GetReportResponse.totals:type_name -> motesplats.mentoring.v1.ReportCounts
+	46, // 60: motesplats.mentoring.v1.GetReportResponse.by_gender:type_name -> motesplats.mentoring.v1.ReportBreakdown
+	46, // 61: motesplats.mentoring.v1.GetReportResponse.by_language:type_name -> motesplats.mentoring.v1.ReportBreakdown
+	47, // 62: motesplats.mentoring.v1.GetReportResponse.decline_reasons:type_name -> motesplats.mentoring.v1.ReasonCount
+	47, // 63: motesplats.mentoring.v1.GetReportResponse.reject_reasons:type_name -> motesplats.mentoring.v1.ReasonCount
+	47, // 64: motesplats.mentoring.v1.GetReportResponse.end_reasons:type_name -> motesplats.mentoring.v1.ReasonCount
+	61, // 65: motesplats.mentoring.v1.GetReportResponse.equity:type_name -> motesplats.type.v1.EquityGroup
+	62, // 66: motesplats.mentoring.v1.PoolNewcomer.languages:type_name -> motesplats.type.v1.LanguageSkill
+	63, // 67: motesplats.mentoring.v1.PoolNewcomer.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
+	60, // 68: motesplats.mentoring.v1.PoolNewcomer.gender:type_name -> motesplats.type.v1.Gender
+	54, // 69: motesplats.mentoring.v1.PoolNewcomer.register_time:type_name -> google.protobuf.Timestamp
+	54, // 70: motesplats.mentoring.v1.PoolNewcomer.event_time:type_name -> google.protobuf.Timestamp
+	54, // 71: motesplats.mentoring.v1.PoolNewcomer.consent_time:type_name -> google.protobuf.Timestamp
+	62, // 72: motesplats.mentoring.v1.PoolMentor.languages:type_name -> motesplats.type.v1.LanguageSkill
+	60, // 73: motesplats.mentoring.v1.PoolMentor.gender:type_name -> motesplats.type.v1.Gender
+	54, // 74: motesplats.mentoring.v1.PoolMentor.event_time:type_name -> google.protobuf.Timestamp
+	49, // 75: motesplats.mentoring.v1.JobSnapshot.newcomers:type_name -> motesplats.mentoring.v1.PoolNewcomer
+	50, // 76: motesplats.mentoring.v1.JobSnapshot.mentors:type_name -> motesplats.mentoring.v1.PoolMentor
+	52, // 77: motesplats.mentoring.v1.JobSnapshot.held_slots:type_name -> motesplats.mentoring.v1.HeldSlots
+	11, // 78: motesplats.mentoring.v1.JobResult.unmatched:type_name -> motesplats.mentoring.v1.UnmatchedNewcomer
+	12, // 79: motesplats.mentoring.v1.MentoringService.StartMatchingJob:input_type -> motesplats.mentoring.v1.StartMatchingJobRequest
+	14, // 80: motesplats.mentoring.v1.MentoringService.GetJob:input_type -> motesplats.mentoring.v1.GetJobRequest
+	16, // 81: motesplats.mentoring.v1.MentoringService.ListJobs:input_type -> motesplats.mentoring.v1.ListJobsRequest
+	18, // 82: motesplats.mentoring.v1.MentoringService.WatchJob:input_type -> motesplats.mentoring.v1.WatchJobRequest
+	20, // 83: motesplats.mentoring.v1.MentoringService.ListUnmatched:input_type -> motesplats.mentoring.v1.ListUnmatchedRequest
+	22, // 84: motesplats.mentoring.v1.MentoringService.ListWaitingNewcomers:input_type -> motesplats.mentoring.v1.ListWaitingNewcomersRequest
+	25, // 85: motesplats.mentoring.v1.MentoringService.GetPair:input_type -> motesplats.mentoring.v1.GetPairRequest
+	27, // 86: motesplats.mentoring.v1.MentoringService.ListPairs:input_type -> motesplats.mentoring.v1.ListPairsRequest
+	29, // 87: motesplats.mentoring.v1.MentoringService.ApproveProposal:input_type -> motesplats.mentoring.v1.ApproveProposalRequest
+	31, // 88: motesplats.mentoring.v1.MentoringService.RejectProposal:input_type -> motesplats.mentoring.v1.RejectProposalRequest
+	33, // 89: motesplats.mentoring.v1.MentoringService.ReplaceCandidate:input_type -> motesplats.mentoring.v1.ReplaceCandidateRequest
+	35, // 90: motesplats.mentoring.v1.MentoringService.AcceptOffer:input_type -> motesplats.mentoring.v1.AcceptOfferRequest
+	37, // 91: motesplats.mentoring.v1.MentoringService.DeclineOffer:input_type -> motesplats.mentoring.v1.DeclineOfferRequest
+	39, // 92: motesplats.mentoring.v1.MentoringService.RecordCheckIn:input_type -> motesplats.mentoring.v1.RecordCheckInRequest
+	41, // 93: motesplats.mentoring.v1.MentoringService.EndPair:input_type -> motesplats.mentoring.v1.EndPairRequest
+	43, // 94: motesplats.mentoring.v1.MentoringService.GetReport:input_type -> motesplats.mentoring.v1.GetReportRequest
+	13, // 95: motesplats.mentoring.v1.MentoringService.StartMatchingJob:output_type -> motesplats.mentoring.v1.StartMatchingJobResponse
+	15, // 96: motesplats.mentoring.v1.MentoringService.GetJob:output_type -> motesplats.mentoring.v1.GetJobResponse
+	17, // 97: motesplats.mentoring.v1.MentoringService.ListJobs:output_type -> motesplats.mentoring.v1.ListJobsResponse
+	19, // 98: motesplats.mentoring.v1.MentoringService.WatchJob:output_type -> motesplats.mentoring.v1.WatchJobResponse
+	21, // 99: motesplats.mentoring.v1.MentoringService.ListUnmatched:output_type -> motesplats.mentoring.v1.ListUnmatchedResponse
+	23, // 100: motesplats.mentoring.v1.MentoringService.ListWaitingNewcomers:output_type -> motesplats.mentoring.v1.ListWaitingNewcomersResponse
+	26, // 101: motesplats.mentoring.v1.MentoringService.GetPair:output_type -> motesplats.mentoring.v1.GetPairResponse
+	28, // 102: motesplats.mentoring.v1.MentoringService.ListPairs:output_type -> motesplats.mentoring.v1.ListPairsResponse
+	30, // 103: motesplats.mentoring.v1.MentoringService.ApproveProposal:output_type -> motesplats.mentoring.v1.ApproveProposalResponse
+	32, // 104: motesplats.mentoring.v1.MentoringService.RejectProposal:output_type -> motesplats.mentoring.v1.RejectProposalResponse
+	34, // 105: motesplats.mentoring.v1.MentoringService.ReplaceCandidate:output_type -> motesplats.mentoring.v1.ReplaceCandidateResponse
+	36, // 106: motesplats.mentoring.v1.MentoringService.AcceptOffer:output_type -> motesplats.mentoring.v1.AcceptOfferResponse
+	38, // 107: motesplats.mentoring.v1.MentoringService.DeclineOffer:output_type -> motesplats.mentoring.v1.DeclineOfferResponse
+	40, // 108: motesplats.mentoring.v1.MentoringService.RecordCheckIn:output_type -> motesplats.mentoring.v1.RecordCheckInResponse
+	42, // 109: motesplats.mentoring.v1.MentoringService.EndPair:output_type -> motesplats.mentoring.v1.EndPairResponse
+	48, // 110: motesplats.mentoring.v1.MentoringService.GetReport:output_type -> motesplats.mentoring.v1.GetReportResponse
+	95, // [95:111] is the sub-list for method output_type
+	79, // [79:95] is the sub-list for method input_type
+	79, // [79:79] is the sub-list for extension type_name
+	79, // [79:79] is the sub-list for extension extendee
+	0,  // [0:79] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_mentoring_v1_mentoring_proto_init() }
