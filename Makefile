@@ -20,7 +20,8 @@ NATS_SERVER_VERSION = $(shell cd pkg && go list -m -f '{{.Version}}' github.com/
 LOAD_ARGS ?=
 # `make up NATS_NODES=3` runs a three-node cluster with R3 streams and buckets.
 NATS_NODES ?= 1
-# `make up REPLICAS=3` runs three processes of each matching service (mentoring, dinners, guides, notify).
+# `make up REPLICAS=3` runs three processes of each service: the registers (participants, volunteers) and the
+# matching services (mentoring, dinners, guides, notify) alike; REPLICAS=1 runs one of each (ADR 0268).
 REPLICAS ?= 2
 UP_DIR ?= $(TMP)/up
 # Jaeger all-in-one, the trace receiver of `make up JAEGER=1` and of deploy/ops's one-trace test, at
@@ -180,7 +181,7 @@ build: match1 mp ## Build every binary into bin/
 	go build -o bin/gateway ./services/gateway/cmd/gateway
 
 .PHONY: up
-up: build redis $(BIN)/nats-server $(if $(JAEGER),$(JAEGER_BIN)) ## Run every service as its own process (two replicas of each matching service) against nats-server and redis-server; NATS_NODES=3 for a cluster, REPLICAS=3 for three of each matching service, JAEGER=1 for traces in Jaeger, LEGACY_KEYS=read-only for ADR 0234's phase 3 (runbook); MP_NATS_PORT, GATEWAY_ADDR, ... move its ports (README, Configuration)
+up: build redis $(BIN)/nats-server $(if $(JAEGER),$(JAEGER_BIN)) ## Run every service as its own process (two replicas of each) against nats-server and redis-server; NATS_NODES=3 for a cluster, REPLICAS=3 for three of each service, JAEGER=1 for traces in Jaeger, LEGACY_KEYS=read-only for ADR 0234's phase 3 (runbook); MP_NATS_PORT, GATEWAY_ADDR, ... move its ports (README, Configuration)
 	cd deploy/ops && go run ./cmd/up -dir $(UP_DIR) -bin $(CURDIR)/bin -nats-server $(BIN)/nats-server -nats-nodes $(NATS_NODES) -replicas $(REPLICAS) $(if $(JAEGER),-jaeger $(JAEGER_BIN)) $(if $(LEGACY_KEYS),-legacy-keys $(LEGACY_KEYS)) start
 
 .PHONY: down

@@ -51,12 +51,7 @@ func (w *writer) run(ctx context.Context, prefix string) {
 		for ctx.Err() == nil {
 			timeout := cmp.Or(w.timeout, 5*time.Second)
 			cctx, cancel := context.WithTimeout(ctx, timeout)
-			res, err := w.pc.CreateParticipant(cctx, &participantsv1.CreateParticipantRequest{RequestId: req, Participant: &participantsv1.Participant{
-				OrganisationId: w.org, MunicipalityCode: "0180", GivenName: "Node",
-				Languages:    []*typev1.LanguageSkill{{Code: "ar", Level: typev1.LanguageLevel_LANGUAGE_LEVEL_NATIVE}},
-				SwedishLevel: typev1.SwedishLevel_SWEDISH_LEVEL_SFI_B, Household: &participantsv1.Household{Size: 1},
-				Consents: []*participantsv1.Consent{{Purpose: eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING, TextVersion: "2026-01", Language: "ar"}},
-			}})
+			res, err := w.pc.CreateParticipant(cctx, &participantsv1.CreateParticipantRequest{RequestId: req, Participant: w.newcomer()})
 			cancel()
 			w.mu.Lock()
 			now := time.Now()
@@ -81,6 +76,16 @@ func (w *writer) run(ctx context.Context, prefix string) {
 			case <-time.After(50 * time.Millisecond):
 			}
 		}
+	}
+}
+
+// newcomer is what each of the writer's creates registers.
+func (w *writer) newcomer() *participantsv1.Participant {
+	return &participantsv1.Participant{
+		OrganisationId: w.org, MunicipalityCode: "0180", GivenName: "Node",
+		Languages:    []*typev1.LanguageSkill{{Code: "ar", Level: typev1.LanguageLevel_LANGUAGE_LEVEL_NATIVE}},
+		SwedishLevel: typev1.SwedishLevel_SWEDISH_LEVEL_SFI_B, Household: &participantsv1.Household{Size: 1},
+		Consents: []*participantsv1.Consent{{Purpose: eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING, TextVersion: "2026-01", Language: "ar"}},
 	}
 }
 

@@ -48,6 +48,13 @@ type Options struct {
 	NATSNodes int
 	// Replicas is how many processes run each matching service (default 2).
 	Replicas int
+	// Registers is how many processes run each register (Single:
+	// participants, volunteers). Zero runs one, named without a number
+	// ("participants"), as every layout did before ADR 0268; make up runs
+	// Replicas of them, as production runs two of everything, so the
+	// second copy's index, caches and claims are exercised where
+	// operators look.
+	Registers int
 	// Ports hands out the port of each named listener; nil uses Defaults.
 	Ports func(name string) int
 	// Env is added to every service's environment (OTEL_EXPORTER_OTLP_ENDPOINT,
@@ -137,10 +144,10 @@ func (p Proc) Log(dir string) string { return filepath.Join(dir, "logs", p.Name+
 // reads: the first admin's sign-in.
 var gatewayOnly = []string{"MP_ADMIN_EMAIL", "MP_ADMIN_PASSWORD"}
 
-// Single are the services that run once: each holds the register of its
-// people and needs no second copy on one machine. Every other service in
-// service.Known whose binary exists is a matching service and runs
-// Options.Replicas times, so dinners and guides join by being built.
+// Single are the registers of people: they run Options.Registers times
+// (one unless asked). Every other service in service.Known whose binary
+// exists is a matching service and runs Options.Replicas times, so
+// dinners and guides join by being built.
 var Single = []string{service.Participants.Name, service.Volunteers.Name}
 
 // SetupLinkFile is where a layout in dir has the gateway write its
@@ -364,13 +371,13 @@ func (o Options) natsUser(kind string) map[string]string {
 // keeps the bare name.
 // copies is how many processes of s the layout runs: 0 when its binary
 // is not built (a programme that does not exist yet) or it is not asked
-// for, 1 for the registers, Replicas for the others.
+// for, Registers (at least 1) for the registers, Replicas for the others.
 func (o Options) copies(s service.Info) int {
 	if _, err := os.Stat(filepath.Join(o.Bin, s.Name)); err != nil || !o.runs(s.Name) {
 		return 0
 	}
 	if slices.Contains(Single, s.Name) {
-		return 1
+		return max(o.Registers, 1)
 	}
 	return o.Replicas
 }

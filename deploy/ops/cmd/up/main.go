@@ -46,7 +46,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	bin := fs.String("bin", "bin", "the service binaries")
 	natsServer := fs.String("nats-server", ".tmp/bin/nats-server", "the nats-server binary")
 	nodes := fs.Int("nats-nodes", 1, "NATS nodes: 1, or 3 for a cluster with R3 streams and buckets")
-	replicas := fs.Int("replicas", 2, "processes per matching service")
+	replicas := fs.Int("replicas", 2, "processes per service: the matching services and the registers (participants, volunteers) alike")
 	jaeger := fs.String("jaeger", "", "the jaeger binary: run Jaeger all-in-one first and send every service's spans to it")
 	legacyKeys := fs.String("legacy-keys", "writable", "the shared key bucket of before, KV_data_keys, for the services' NATS users: "+
 		"writable, or read-only once stack rewrap reports no key of before left (ADR 0234's phase 3, docs/runbook.md)")
@@ -98,7 +98,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		}
 	}
 	o := layout.Options{
-		Dir: *dir, Bin: *bin, NATSServer: *natsServer, NATSNodes: *nodes, Replicas: *replicas,
+		Dir: *dir, Bin: *bin, NATSServer: *natsServer, NATSNodes: *nodes, Replicas: *replicas, Registers: *replicas,
 		Env: env, SigningKey: ks.signing, NotifySigningKey: ks.notify, PublicKeys: ks.public, DataKey: ks.data, Jaeger: *jaeger,
 		NATSPasswords: ks.nats, NATSTLS: tlsDir, LegacyKeys: legacy,
 	}
