@@ -80,6 +80,12 @@ func TestKustomize(t *testing.T) {
 		if objs["PodDisruptionBudget/"+name] == nil {
 			t.Errorf("no PodDisruptionBudget for %s", name)
 		}
+		// Two of every service, the registers too (ADR 0268): one copy
+		// under a budget of one available could never be drained, and
+		// make up and its tests run the two that production does.
+		if r, _ := get(d, "spec", "replicas").(int); r < 2 {
+			t.Errorf("%s: %v replicas, want at least 2", name, get(d, "spec", "replicas"))
+		}
 		ann, _ := get(d, "spec", "template", "metadata", "annotations").(map[string]any)
 		if ann["prometheus.io/port"] != strconv.Itoa(metrics) {
 			t.Errorf("%s: prometheus.io/port %v, want %d", name, ann["prometheus.io/port"], metrics)

@@ -181,3 +181,38 @@ func TestPlan_ServicesFindEachOtherOnMovedPorts(t *testing.T) {
 		t.Errorf("not planned: %v", want)
 	}
 }
+
+// TestPlan_Registers: with Registers 2 (make up's, ADR 0268) participants
+// and volunteers run twice on their own ports like the matching services,
+// and the gateway and every service call both copies.
+func TestPlan_Registers(t *testing.T) {
+	bin := t.TempDir()
+	for _, n := range []string{"participants", "volunteers", "mentoring", "gateway"} {
+		if err := os.WriteFile(filepath.Join(bin, n), nil, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	procs, err := Plan(Options{Dir: t.TempDir(), Bin: bin, NATSServer: "nats-server", NATSNodes: 1, Registers: 2, PublicKeys: "k", DataKey: "d"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, p := range procs {
+		names = append(names, p.Name)
+		if p.Kind == "redis" || p.Kind == "nats" {
+			continue
+		}
+		for _, want := range []string{"PARTICIPANTS_ADDR=static:///127.0.0.1:7001,127.0.0.1:7101", "VOLUNTEERS_ADDR=static:///127.0.0.1:7002,127.0.0.1:7102"} {
+			if p.Kind != "participants" && p.Kind != "volunteers" && !slices.Contains(p.Env, want) {
+				t.Errorf("%s env %v: want %s", p.Name, p.Env, want)
+			}
+		}
+		if p.Name == "participants-2" && !slices.Contains(p.Env, "PARTICIPANTS_ADDR=127.0.0.1:7101") {
+			t.Errorf("participants-2 env %v: want its own port 7101", p.Env)
+		}
+	}
+	want := "participants-1 participants-2 volunteers-1 volunteers-2 mentoring-1 mentoring-2 gateway"
+	if got := strings.Join(names[2:], " "); got != want {
+		t.Errorf("services %q, want %q", got, want)
+	}
+}
