@@ -20,7 +20,9 @@ import (
 // with leaderGet: JetStream's STREAM.MSG.GET, which only the stream's
 // leader answers (package leader). A disagreement is a read that finds
 // nothing (the entry may have been written moments ago on another
-// replica, or a revision-0 write was refused as existing), a read older than the revision the index holds, or a
+// replica, or a revision-0 write was refused as existing), a read older
+// than the revision the index holds, a read nobody answered within
+// directWait (a replica catching up after a heal took it: ADR 0268), or a
 // compare-and-set refused after the read. Only then: a read that agrees
 // costs no extra request (docs/adr/0113, docs/adr/0119).
 
@@ -54,8 +56,9 @@ func (r *Repo[T]) getRecordLeader(ctx context.Context, id string) (*storev1.Reco
 }
 
 // readRecord is getRecord confirmed by the stream leader when the direct
-// get found nothing, or a revision older than the one the index holds
-// (the replica that answered is behind this one). A hit at or past the
+// get found nothing, a revision older than the one the index holds (the
+// replica that answered is behind this one), or had no answer within
+// directWait (a replica catching up took it, ADR 0268). A hit at or past the
 // index's revision costs nothing more; a miss costs one more read.
 // NotFound when the leader has nothing either; an error from the leader
 // when it cannot be asked (the caller retries rather than act on what a
@@ -69,7 +72,7 @@ func (r *Repo[T]) readRecord(ctx context.Context, id string) (*storev1.Record, u
 // stream leader's.
 func (r *Repo[T]) readRecordFrom(ctx context.Context, id string) (rec *storev1.Record, rev uint64, fromLeader bool, err error) {
 	rec, rev, err = r.getRecord(ctx, id)
-	if apperr.ErrorCode(err) == apperr.NotFound || (err == nil && rev < r.indexedRev(id)) {
+	if apperr.ErrorCode(err) == apperr.NotFound || errors.Is(err, errUnanswered) || (err == nil && rev < r.indexedRev(id)) {
 		rec, rev, err = r.getRecordLeader(ctx, id)
 		return rec, rev, true, err
 	}

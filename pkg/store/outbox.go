@@ -253,8 +253,8 @@ func (r *Repo[T]) relay(ctx context.Context) {
 	askLeader := true
 	for _, key := range slices.Sorted(maps.Keys(due)) {
 		rec, rev, err := r.getRecord(ctx, key)
-		if askLeader && (apperr.ErrorCode(err) == apperr.NotFound || (err == nil && rev < due[key])) {
-			// A replica behind the index answered.
+		if askLeader && (apperr.ErrorCode(err) == apperr.NotFound || errors.Is(err, errUnanswered) || (err == nil && rev < due[key])) {
+			// A replica behind the index answered, or none did in time.
 			rec, rev, err = r.getRecordLeader(ctx, key)
 			askLeader = err == nil || apperr.ErrorCode(err) == apperr.NotFound
 		}

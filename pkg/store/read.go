@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
@@ -115,13 +116,38 @@ func (r *Repo[T]) live(ctx context.Context, id string, rec *storev1.Record, rev 
 	return v, rev, nil
 }
 
+// errUnanswered is getRecord's error when the direct get had no answer
+// within directWait while the caller still had time: readRecordFrom asks
+// the stream leader instead.
+var errUnanswered = errors.New("no replica answered the direct get in time")
+
+// directWait is how long getRecord waits for a direct get's answer: at
+// most a second, and at most half of what is left before ctx's deadline,
+// so a read from the leader still fits. Right after a partition heals a
+// replica catching up can take a direct get and leave it unanswered for
+// 5 s and more; a Get waited its caller's whole deadline for it and
+// answered "try again" though the leader had the record (ADR 0259,
+// 0268). A direct get answers in milliseconds otherwise.
+func directWait(ctx context.Context) time.Duration {
+	wait := time.Second
+	if d, ok := ctx.Deadline(); ok {
+		wait = min(wait, time.Until(d)/2)
+	}
+	return wait
+}
+
 func (r *Repo[T]) getRecord(ctx context.Context, id string) (*storev1.Record, uint64, error) {
 	if h := r.cfg.Hooks; h != nil && h.BeforeGet != nil {
 		h.BeforeGet(r.cfg.Bucket, id)
 	}
-	e, err := r.kv.Get(ctx, id)
+	dctx, cancel := context.WithTimeout(ctx, directWait(ctx))
+	e, err := r.kv.Get(dctx, id)
+	cancel()
 	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
 		return nil, 0, ErrNotFound
+	}
+	if err != nil && ctx.Err() == nil && dctx.Err() != nil {
+		return nil, 0, fmt.Errorf("store: get %s/%s: %w", r.cfg.Bucket, id, errUnanswered)
 	}
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: get %s/%s: %w", r.cfg.Bucket, id, err)
