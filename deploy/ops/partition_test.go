@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -80,14 +81,30 @@ func TestCluster_Partition(t *testing.T) {
 		t.Fatal(err)
 	}
 	start = time.Now()
+	healed := start.Add(-time.Second) // a node's clock of log lines is to the microsecond
 	// While the victim catches up it answers direct gets (kv.Get) with
 	// what it had when it was cut off: sample the reads of a record
 	// written meanwhile (docs/adr/0108-relay-trusts-only-fresh-reads.md).
-	sample := s.sampleReads(t, victim%3+1, during)
+	// Through every node: ADR 0259's read that held 3 s went through the
+	// participants' node, which the test does not know, and the victim's
+	// own answers show what it does while it rejoins.
+	var samples []func() string
+	for n := 1; n <= 3; n++ {
+		samples = append(samples, s.sampleReads(t, n, during))
+	}
 	if err := s.WaitReady(ctx, name, 90*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("partition healed: %s healthy (JetStream current) again in %v; meanwhile %s", name, time.Since(start).Round(time.Millisecond), sample())
+	t.Logf("partition healed: %s healthy (JetStream current) again in %v", name, time.Since(start).Round(time.Millisecond))
+	for _, sample := range samples {
+		t.Logf("meanwhile %s", sample())
+	}
+	// What the nodes say they did meanwhile: a leader elected again (the
+	// victim rejoins with a higher term) is what leader gets wait for.
+	for n := 1; n <= 3; n++ {
+		p, _ := s.Proc(fmt.Sprintf("nats-%d", n))
+		t.Logf("nats-%d after the heal: %v", n, logSince(p.Log(s.Opts.Dir), healed, []string{"leader", "atchup"}, 8))
+	}
 	w.waitWrites(t, 20)
 	stopWriter()
 	wg.Wait()
@@ -131,8 +148,12 @@ func hasClient(t *testing.T, monitor, name string) bool {
 }
 
 // sampleReads sends a direct get of participant id's KV entry (what
-// kv.Get sends) through NATS node every 100 ms until the returned func is
-// called, which stops it and says how many found nothing.
+// kv.Get sends) and a read of it from the stream's leader (what
+// store.leaderGet sends when a direct get finds nothing, ADR 0113) through
+// NATS node every 100 ms until the returned func is called, which stops
+// it and says how many direct gets found nothing, and which reads held a
+// second or more or failed, when after the start and with what answer:
+// ADR 0259's 3-s read after a heal was one of these two (ADR 0268).
 func (s *system) sampleReads(t *testing.T, node int, id string) func() string {
 	t.Helper()
 	np, _ := s.Proc(fmt.Sprintf("nats-%d", node))
@@ -141,6 +162,42 @@ func (s *system) sampleReads(t *testing.T, node int, id string) func() string {
 		t.Fatal(err)
 	}
 	var reads, missing, failed atomic.Int64
+	// Reads that held 1 s or more, or failed, by kind and answer: how
+	// many, from when to when after the start, the longest.
+	type spell struct {
+		n           int
+		first, last time.Duration
+		longest     time.Duration
+	}
+	var mu sync.Mutex
+	held := map[string]*spell{}
+	var order []string
+	start := time.Now()
+	timed := func(kind string, read func() (string, error)) {
+		at := time.Now()
+		answer, err := read()
+		took := time.Since(at)
+		if err == nil && took < time.Second {
+			return
+		}
+		if err != nil {
+			answer = err.Error()
+		}
+		if took >= time.Second {
+			answer += " after 1 s or more"
+		}
+		k, since := kind+": "+answer, at.Sub(start).Round(time.Millisecond)
+		mu.Lock()
+		defer mu.Unlock()
+		sp := held[k]
+		if sp == nil {
+			sp = &spell{first: since}
+			held[k] = sp
+			order = append(order, k)
+		}
+		sp.n++
+		sp.last, sp.longest = since, max(sp.longest, took.Round(time.Millisecond))
+	}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -152,21 +209,60 @@ func (s *system) sampleReads(t *testing.T, node int, id string) func() string {
 				return
 			case <-tick.C:
 			}
-			m, err := nc.Request("$JS.API.DIRECT.GET.KV_participants.$KV.participants."+id, nil, 2*time.Second)
-			reads.Add(1)
-			switch {
-			case err != nil:
-				failed.Add(1)
-			case m.Header.Get("Status") == "404":
-				missing.Add(1)
-			}
+			timed("direct get", func() (string, error) {
+				m, err := nc.Request("$JS.API.DIRECT.GET.KV_participants.$KV.participants."+id, nil, 5*time.Second)
+				reads.Add(1)
+				switch {
+				case err != nil:
+					failed.Add(1)
+					return "", err
+				case m.Header.Get("Status") == "404":
+					missing.Add(1)
+				}
+				return m.Header.Get("Status"), nil
+			})
+			timed("leader get", func() (string, error) {
+				m, err := lastFromLeader(nc, "KV_participants", "$KV.participants."+id)
+				if err == nil && m == nil {
+					return "not found", nil
+				}
+				return "found", err
+			})
 		}
 	})
 	return func() string {
 		close(stop)
 		wg.Wait()
 		nc.Close()
-		return fmt.Sprintf("%d of %d direct gets through nats-%d of a record written during the partition found nothing (%d failed)",
-			missing.Load(), reads.Load(), node, failed.Load())
+		mu.Lock()
+		defer mu.Unlock()
+		var spells []string
+		for _, k := range order {
+			sp := held[k]
+			spells = append(spells, fmt.Sprintf("%d× %s (+%v to +%v, longest %v)", sp.n, k, sp.first, sp.last, sp.longest))
+		}
+		return fmt.Sprintf("%d of %d direct gets through nats-%d of a record written during the partition found nothing (%d failed); "+
+			"reads there that held 1 s or more or failed: %v", missing.Load(), reads.Load(), node, failed.Load(), spells)
 	}
+}
+
+// logSince is up to max lines of a nats-server log written at since or
+// later that hold any of needles.
+func logSince(file string, since time.Time, needles []string, max int) []string {
+	var out []string
+	for _, line := range linesWith(file, needles, 10000) {
+		// "[pid] 2026/12/07 18:31:50.087013 [INF] ..."
+		f := strings.Fields(line)
+		if len(f) < 3 {
+			continue
+		}
+		at, err := time.ParseInLocation("2006/01/02 15:04:05.000000", f[1]+" "+f[2], time.Local)
+		if err != nil || at.Before(since) {
+			continue
+		}
+		if out = append(out, strings.Join(f[1:], " ")); len(out) == max {
+			break
+		}
+	}
+	return out
 }
