@@ -16,6 +16,7 @@ import (
 
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
@@ -141,6 +142,8 @@ func TestSweepSession47Parameters(t *testing.T) {
 		leaks("ended_after "+name, body)
 	}
 
+	calls += sweepBounds(t, e, coordA.token, orgB, leaks)
+
 	// The web pages, as A's coordinator.
 	b := e.browser()
 	b.signIn("a47@example.org", password)
@@ -234,4 +237,94 @@ func jsonCall(t *testing.T, e *env, token, procedure string, body any) (int, str
 	defer res.Body.Close()
 	got, _ := io.ReadAll(res.Body)
 	return res.StatusCode, string(got)
+}
+
+// boundKind is what a request field bounds, by its type and name: a
+// moment (a Timestamp), a month ("YYYY-MM") or a day ("YYYY-MM-DD"); ""
+// when it bounds nothing.
+func boundKind(fd protoreflect.FieldDescriptor) string {
+	name := string(fd.Name())
+	switch {
+	case fd.IsList() || fd.IsMap():
+		return ""
+	case fd.Kind() == protoreflect.MessageKind && fd.Message().FullName() == "google.protobuf.Timestamp":
+		return "moment"
+	case fd.Kind() != protoreflect.StringKind:
+		return ""
+	case strings.HasSuffix(name, "_month"):
+		return "month"
+	case name == "date" || strings.HasSuffix(name, "_date"):
+		return "day"
+	case strings.HasSuffix(name, "_time") || strings.HasSuffix(name, "_after") || strings.HasSuffix(name, "_before") ||
+		name == "from" || name == "to" || strings.HasSuffix(name, "_from") || strings.HasSuffix(name, "_to"):
+		return "unknown"
+	}
+	return ""
+}
+
+// sweepBounds sends every bound of every gateway API request (found by
+// boundKind from the descriptors, so a bound added later is swept, and
+// one of a kind not known here fails) out-of-range and hostile values,
+// as token's caller, with organisation_id at orgB and at an id of
+// nothing and every other id at a well-formed id: both answer alike, in
+// a refusal or an answer, never an internal error, never the long value
+// back. It returns the calls made.
+func sweepBounds(t *testing.T, e *env, token, orgB string, leaks func(what, body string)) int {
+	t.Helper()
+	long := strings.Repeat("7", 10_000)
+	now := time.Now().UTC()
+	values := map[string][]any{
+		"moment": {"0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", now.Add(time.Minute).Format(time.RFC3339), "10000-01-01T00:00:00Z",
+			long, "2026-13-01T00:00:00Z", "000000-01-01T00:00:00Z", now.Add(-time.Hour).Format(time.RFC3339)},
+		"month": {"2026-13", "000000-01", "0001-01", "9999-12", long, "<script>", "2026-1", now.Format("2006-01")},
+		"day":   {"2026-13-01", "0001-01-01", "9999-12-31", long, "000000-01-01", "2026-02-30", now.Format(time.DateOnly)},
+	}
+	n, bounds := 0, 0
+	for _, m := range gatewayMethods() {
+		in := m.md.Input().Fields()
+		for k := range in.Len() {
+			fd := in.Get(k)
+			kind := boundKind(fd)
+			if kind == "" {
+				continue
+			}
+			bounds++
+			what := fmt.Sprintf("%s.%s", m.md.Input().FullName(), fd.Name())
+			if values[kind] == nil {
+				t.Errorf("%s looks like a bound of a kind the sweep does not know (%s): teach boundKind and sweepBounds its values", what, kind)
+				continue
+			}
+			for _, v := range values[kind] {
+				answers := map[string]string{}
+				for _, org := range []string{orgB, ids.UUIDv7{}.New()} {
+					req := validFill(in)
+					if in.ByName("organisation_id") != nil {
+						req["organisationId"] = org
+					}
+					req[fd.JSONName()] = v
+					n++
+					code, body := connectCall(t, e, token, m.sd, m.md, req)
+					short := fmt.Sprint(v)[:min(len(fmt.Sprint(v)), 30)]
+					if code == "internal" || code == "unknown" || code == "unavailable" || code == "" {
+						t.Errorf("%s = %s: %s %s", what, short, code, trim(body))
+					}
+					if strings.Contains(body, long) {
+						t.Errorf("%s = 10,000 characters: the answer sends them back (%d bytes)", what, len(body))
+					}
+					leaks(what+" = "+short, strings.ReplaceAll(body, orgB, "the asked organisation"))
+					answers[code+" "+strings.ReplaceAll(body, org, "X")] = org
+				}
+				if len(answers) != 1 {
+					t.Errorf("%s = %.30v: B's organisation and an id of nothing answer differently: %v", what, v, answers)
+				}
+			}
+		}
+	}
+	// 7 bounds when this was written: ListAuditEntries' start and end,
+	// CancelDinner's date, the two reports' months, ListPairs' ended_after.
+	if bounds < 7 {
+		t.Errorf("found %d bounds in the gateway's requests: the descriptors were not walked", bounds)
+	}
+	t.Logf("%d bounds, %d calls", bounds, n)
+	return n
 }
