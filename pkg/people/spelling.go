@@ -40,13 +40,20 @@ func NormName(s string) string {
 
 // NameRuneProblem is the refusal of the first character in s that a
 // name may not hold, or "" when there is none. The zero-width
-// (non-)joiners that Persian, Dari and Indic names need are let in;
-// ordinary spaces are letters' company; every other invisible format
-// character is InvisibleProblem, anything else not printable
-// ControlProblem.
+// (non-)joiners that Persian, Dari and Indic names need are let in
+// between two characters of a word; ordinary spaces are letters'
+// company; every other invisible format character, and a joiner that
+// joins nothing (at the start or end of the name or of a word, next to
+// another joiner), is InvisibleProblem, anything else not printable
+// ControlProblem. A joiner joining nothing let a name be nothing but
+// joiners, "\u200d": an organisation or a person with an invisible name,
+// listed blank in every picker (sweep48, ADR 0267).
 func NameRuneProblem(s string) string {
 	i := strings.IndexFunc(s, notNameRune)
 	if i < 0 {
+		if strayJoiner(s) {
+			return InvisibleProblem
+		}
 		return ""
 	}
 	r, _ := utf8.DecodeRuneInString(s[i:])
@@ -56,8 +63,24 @@ func NameRuneProblem(s string) string {
 	return ControlProblem
 }
 
+// strayJoiner reports whether s holds a zero-width (non-)joiner that is
+// not between two characters of a word.
+func strayJoiner(s string) bool {
+	prev := ' ' // the start of the name is a word's edge
+	for _, r := range s {
+		if isJoiner(r) && (prev == ' ' || isJoiner(prev)) || r == ' ' && isJoiner(prev) {
+			return true
+		}
+		prev = r
+	}
+	return isJoiner(prev)
+}
+
+// isJoiner reports whether r is a zero-width non-joiner or joiner.
+func isJoiner(r rune) bool { return r == '\u200c' || r == '\u200d' }
+
 // notNameRune rejects control and other invisible characters, except the
 // zero-width (non-)joiners that Persian, Dari and Indic names need.
 func notNameRune(r rune) bool {
-	return !unicode.IsPrint(r) && r != '\u200c' && r != '\u200d'
+	return !unicode.IsPrint(r) && !isJoiner(r)
 }

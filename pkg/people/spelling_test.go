@@ -23,6 +23,17 @@ func TestNameSpelling(t *testing.T) {
 		"\u202eÅsa":      InvisibleProblem,
 		"Åsa\nÖberg":     ControlProblem,
 		"Åsa\u00a0Öberg": ControlProblem, // not passed through NormName
+		// A joiner joins two characters of a word, or is refused: a
+		// name of joiners alone was an invisible name (ADR 0267).
+		"\u200d":          InvisibleProblem,
+		"\u200c\u200d":    InvisibleProblem,
+		"\u200dÅsa":       InvisibleProblem,
+		"Åsa\u200c":       InvisibleProblem,
+		"Åsa \u200dÖberg": InvisibleProblem,
+		"Åsa\u200d Öberg": InvisibleProblem,
+		"Å\u200c\u200dsa": InvisibleProblem,
+		"Åsa Ö\u200dberg": "",
+		"क्\u200dष":       "",
 	} {
 		var v apperr.Validator
 		Name(&v, "n", s, true)

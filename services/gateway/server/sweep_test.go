@@ -284,6 +284,13 @@ func queryVariants(f foreign) []url.Values {
 		{"municipality_code": {"0880"}},
 		{"user_id": {f.ids[len(f.ids)-1]}, "resource_id": {f.ids[0]}},
 		{"created": {"1"}, "done": {"erased"}},
+		// Session 47's filters and periods (ADR 0265, 0261), swept since
+		// sweep48 (ADR 0267): the pairs ended lately or to follow up, of
+		// B's job; a report's months; the audit search's window.
+		{"ended": {"1"}, "job": {f.job}},
+		{"follow_up": {"1"}, "ended": {"1"}, "job": {f.job}},
+		{"from_month": {"2000-01"}, "to_month": {"2009-12"}, "format": {"machine"}},
+		{"from": {"2000-01-01T00:00"}, "to": {"2099-12-31T00:00"}, "resource_id": {f.ids[0]}},
 	}
 }
 

@@ -118,7 +118,8 @@ func TestLimiter(t *testing.T) {
 // TestDisplayNameWithoutControls: a display name shows in the users list
 // and beside every audit entry: a right-to-left override would make one
 // name read as another there (ADR 0195). A Persian name's zero-width
-// non-joiner is a letter's shape, not a control.
+// non-joiner is a letter's shape, not a control; a joiner joining
+// nothing is refused (ADR 0267).
 func TestDisplayNameWithoutControls(t *testing.T) {
 	t.Parallel()
 	s := open(t)
@@ -128,7 +129,10 @@ func TestDisplayNameWithoutControls(t *testing.T) {
 		t.Fatalf("a name with a zero-width non-joiner: %v", err)
 	}
 	for name, dn := range map[string]string{"a right-to-left override": "Anna\u202eanotsirK", "a NUL": "Anna\x00", "an escape": "Anna\x1b[2J",
-		"a line break": "Anna\nAdmin", "a left-to-right isolate": "Anna\u2066"} {
+		"a line break": "Anna\nAdmin", "a left-to-right isolate": "Anna\u2066",
+		// A joiner that joins nothing, or a name of joiners alone: a
+		// user listed blank (ADR 0267).
+		"a zero-width joiner alone": "\u200d", "two joiners": "\u200c\u200d", "a joiner after a word": "Anna\u200d Berg"} {
 		_, err := s.CreateUser(ctx, &gatewayv1.User{Email: "cc@example.org", DisplayName: dn, Role: gatewayv1.Role_ROLE_OPERATOR}, "a long enough password")
 		if apperr.ErrorCode(err) != apperr.Invalid || !strings.Contains(err.Error(), "user.display_name") {
 			t.Errorf("create with %s: %v, want Invalid naming user.display_name", name, err)

@@ -14,6 +14,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/apperr"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/pkg/municipality"
+	"github.com/motesplats/motesplats/pkg/people"
 )
 
 // CheckNew returns every field violation CreateUser refuses u and
@@ -149,6 +150,10 @@ func validateUser(v *apperr.Validator, u *gatewayv1.User) {
 		// The users list and every audit entry show it: a right-to-left
 		// override would make one name read as another (ADR 0195).
 		v.Add("user.display_name", "must not contain control characters")
+	} else if people.NameRuneProblem(people.NormName(strings.TrimSpace(u.GetDisplayName()))) == people.InvisibleProblem {
+		// A joiner that joins nothing: "\u200d" alone was a user listed
+		// with a blank name (sweep48, ADR 0267).
+		v.Add("user.display_name", people.InvisibleProblem)
 	}
 	switch u.GetRole() {
 	case gatewayv1.Role_ROLE_ADMIN, gatewayv1.Role_ROLE_OPERATOR:

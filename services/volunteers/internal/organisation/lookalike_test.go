@@ -41,7 +41,7 @@ func TestLookalikeNamesRefused(t *testing.T) {
 		"Föreningen ４７",            // full-width digits
 		"Ｆöreningen 47",            // a full-width letter
 		"La\u0308xhja\u0308lpen",   // two decomposed letters
-		"Röda Korset\u200d Kalmar", // a zero-width joiner (let in, as in people's names)
+		"Röda Korset Kal\u200dmar", // a zero-width joiner in a word (let in, as in people's names)
 	} {
 		_, err := s.Create(ctx, admin, association(name), "")
 		if apperr.ErrorCode(err) != apperr.AlreadyExists || !strings.Contains(apperr.ErrorMessage(err), NameTakenText) {
@@ -103,6 +103,11 @@ func TestInvisibleCharactersRefusedInWords(t *testing.T) {
 		"\ufeffRöda Korset Kalmar":    people.InvisibleProblem,
 		"Röda Korset\tKalmar":         people.ControlProblem,
 		"Röda Korset\u00a0Kalmar ABF": "",
+		// A name of joiners alone was an organisation listed blank, and
+		// a joiner beside a space joins nothing (ADR 0267).
+		"\u200d":                 people.InvisibleProblem,
+		"\u200c\u200d":           people.InvisibleProblem,
+		"Röda Korset\u200d Lund": people.InvisibleProblem,
 	} {
 		_, err := s.Create(ctx, admin, association(name), "")
 		got := ""
