@@ -103,9 +103,6 @@ func (w *Web) startSession(rw http.ResponseWriter, r *http.Request, a *storev1.A
 	}
 	http.SetCookie(rw, &http.Cookie{Name: sessionCookie, Value: cookie, Path: "/", Expires: exp, MaxAge: int(time.Until(exp).Seconds()),
 		HttpOnly: true, Secure: w.opts.SecureCookies, SameSite: http.SameSiteLaxMode})
-	// The pages signed out (after a sign-out, an expired session) speak
-	// the account's language, not the browser's (ADR 0266).
-	w.keepLocale(rw, shown(a.GetUser().GetLocale()))
 	http.Redirect(rw, r, w.landing(next), http.StatusSeeOther)
 	return nil
 }
