@@ -113,6 +113,10 @@ func (w *Web) signout(rw http.ResponseWriter, r *http.Request, p *page) error {
 		return err
 	}
 	http.SetCookie(rw, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: w.opts.SecureCookies, SameSite: http.SameSiteLaxMode})
+	// "Du är utloggad." in the language the user worked in: a Swedish
+	// coordinator's browser in English read "You are signed out." on the
+	// sign-in page (ADR 0266).
+	w.keepLocale(rw, p.Lang)
 	// The sign-in page says the sign-out happened: it looked like any
 	// first visit, with no word that the session was over (ADR 0192).
 	// Sealed with the pre-session token (set now when the browser has
@@ -123,12 +127,18 @@ func (w *Web) signout(rw http.ResponseWriter, r *http.Request, p *page) error {
 	return nil
 }
 
+// keepLocale remembers locale in the browser's language cookie, which the
+// pages read before a session (guessLocale).
+func (w *Web) keepLocale(rw http.ResponseWriter, locale string) {
+	http.SetCookie(rw, &http.Cookie{Name: "mp_lang", Value: locale, Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, Secure: w.opts.SecureCookies, SameSite: http.SameSiteLaxMode})
+}
+
 func (w *Web) setLocale(rw http.ResponseWriter, r *http.Request, p *page) error {
 	l := r.PostForm.Get("locale")
 	if !slices.Contains(offered, l) {
 		l = offered[0]
 	}
-	http.SetCookie(rw, &http.Cookie{Name: "mp_lang", Value: l, Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, Secure: w.opts.SecureCookies, SameSite: http.SameSiteLaxMode})
+	w.keepLocale(rw, l)
 	if p.User != nil {
 		if _, err := w.g.UpdateUser(r.Context(), p.caller, &gatewayv1.User{Id: p.User.GetId(), Locale: l}, []string{"locale"}, ""); err != nil {
 			return err
