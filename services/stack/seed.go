@@ -142,6 +142,11 @@ func seed(ctx context.Context, cfg Config, args []string, out io.Writer) error {
 	}
 
 	var dinner dinnerSeed
+	for k, o := range seedOrgs {
+		if o.name == heldDinnersOrg {
+			dinner.heldOrg = orgs[k].GetId()
+		}
+	}
 	var done, removed atomic.Int64
 	total := int64(*nParticipants + *nVolunteers)
 	progress := func() {
