@@ -114,7 +114,7 @@ func pastAgain(cur *pb.Seating) (*pb.Seating, error) {
 	if cur.GetStatus() == confirmed || cur.GetStatus() == held {
 		return cur, nil
 	}
-	return nil, apperr.Errorf(apperr.FailedPrecondition, "the party's seating at that dinner is %s", cur.GetStatus())
+	return nil, apperr.Errorf(apperr.FailedPrecondition, "the party's seating at that dinner went another way; this one is %s", cur.GetStatus())
 }
 
 // pastDinner adds date to the offer's dinners unless it is there: refused
@@ -124,7 +124,7 @@ func (s *Service) pastDinner(ctx context.Context, offerID, date, start string) e
 		k := slices.IndexFunc(o.GetDinners(), func(d *pb.Dinner) bool { return d.GetDate() == date })
 		switch {
 		case k >= 0 && o.GetDinners()[k].GetCancelled():
-			return nil, apperr.Errorf(apperr.FailedPrecondition, "the offer's dinner on %s was cancelled", date)
+			return nil, apperr.Errorf(apperr.FailedPrecondition, "the offer's dinner on that date was cancelled")
 		case k >= 0:
 			return nil, nil
 		case len(o.GetDinners()) >= maxDinners:
