@@ -35,6 +35,9 @@ type dinnerSeed struct {
 	heldOrg string
 	offers  map[int]string
 	signUps map[int]string
+	// held and toRecord count heldOrg's dinners before today, with
+	// attendance and still without, for the banner.
+	held, toRecord int
 }
 
 func (d *dinnerSeed) host(i int, v *volunteersv1.Volunteer) {

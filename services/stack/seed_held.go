@@ -36,6 +36,7 @@ func (d *dinnerSeed) seedHeld(ctx context.Context, dc dinnersv1.DinnerServiceCli
 	if d.heldOrg == "" {
 		return nil
 	}
+	defer d.countHeld(ctx, dc, today)
 	hosts, guests := d.heldPeople()
 	g := 0
 	for n, h := range hosts {
@@ -140,4 +141,25 @@ func recordHeld(ctx context.Context, dc dinnersv1.DinnerServiceClient, p *dinner
 		}
 	}
 	return nil
+}
+
+// countHeld counts, for the banner, heldOrg's seatings before today: held
+// (attendance recorded) and confirmed (attendance still to record). A
+// failed read leaves the counts at zero: the banner then says nothing.
+func (d *dinnerSeed) countHeld(ctx context.Context, dc dinnersv1.DinnerServiceClient, today time.Time) {
+	res, err := dc.ListSeatings(ctx, &dinnersv1.ListSeatingsRequest{PageSize: 500, Statuses: []eventsv1.SeatingStatus{
+		eventsv1.SeatingStatus_SEATING_STATUS_CONFIRMED, eventsv1.SeatingStatus_SEATING_STATUS_HELD}})
+	if err != nil {
+		return
+	}
+	for _, p := range res.GetSeatings() {
+		if p.GetOrganisationId() != d.heldOrg || p.GetDate() >= today.Format(time.DateOnly) {
+			continue
+		}
+		if p.GetStatus() == eventsv1.SeatingStatus_SEATING_STATUS_HELD {
+			d.held++
+		} else {
+			d.toRecord++
+		}
+	}
 }
