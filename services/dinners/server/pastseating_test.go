@@ -66,6 +66,11 @@ func TestRecordPastSeating(t *testing.T) {
 		t.Fatalf("seatings of the sign-up: %v, %v", list, err)
 	}
 
+	// A dinner whose day has passed cannot be cancelled: that cancelled
+	// the confirmed seating whose attendance was still to record.
+	if _, err := c.CancelDinner(ctx, &pb.CancelDinnerRequest{OfferId: o.GetId(), Date: date(5)}); code(err) != codes.FailedPrecondition {
+		t.Errorf("cancel a past dinner: got %v, want FailedPrecondition", err)
+	}
 	// The coordinator's half: attendance with a no-show, then feedback.
 	att := []*pb.GuestAttendance{{Member: 0, Attendance: eventsv1.Attendance_ATTENDANCE_NO_SHOW}, {Member: 1, Attendance: eventsv1.Attendance_ATTENDANCE_CAME}}
 	if _, err := c.RecordAttendance(ctx, &pb.RecordAttendanceRequest{Id: p.GetId(), Attendance: att}); err != nil {

@@ -85,6 +85,9 @@ func testHeldDinnerBrowser(t *testing.T) {
 	var held, signups, report string
 	check("/dinners/seatings?status=SEATING_STATUS_HELD")
 	b.run("read the held seating", chromedp.Navigate(e.base+"/dinners/seatings?status=SEATING_STATUS_HELD"), chromedp.Text(row, &held, chromedp.ByQuery))
+	check("/dinners/offers")
+	var offers string
+	b.run("read the offers", chromedp.Text(`table`, &offers, chromedp.ByQuery))
 	check("/dinners/signups")
 	b.run("read the sign-ups", chromedp.Text(`table`, &signups, chromedp.ByQuery))
 	month := clk.Now().AddDate(0, 0, -1).Format("2006-01")
@@ -95,8 +98,11 @@ func testHeldDinnerBrowser(t *testing.T) {
 			t.Errorf("the held seating's row lacks %q: %q", want, held)
 		}
 	}
+	if !strings.Contains(offers, day+" 18:00 · dagen har passerat") || strings.Contains(offers, "Ställ in") {
+		t.Errorf("the offer's dinner held yesterday: %q", offers)
+	}
 	if !strings.Contains(signups, "Leila") {
 		t.Errorf("the sign-ups: %q", signups)
 	}
-	t.Logf("held row: %q\nsign-ups: %q\nreport: %q", held, signups, report)
+	t.Logf("held row: %q\noffers: %q\nsign-ups: %q\nreport: %q", held, offers, signups, report)
 }
