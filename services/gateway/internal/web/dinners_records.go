@@ -228,10 +228,8 @@ type dinnerList struct {
 	// Apart tells a host or a guest from a namesake the caller may see,
 	// on this page or not, by id (ADR 0200).
 	Apart map[string]string
-	// Today (YYYY-MM-DD, Stockholm): an offer's dinner before it says its
-	// day has passed, with neither a seat count (a held dinner's seats are
-	// given back, so it read "0 av 4 platser tagna") nor a cancel button
-	// (the service refuses it; ADR 0269).
+	// Today: a dinner before it says its day has passed, without a seat
+	// count or a cancel button (ADR 0269).
 	Today string
 }
 
