@@ -142,6 +142,11 @@ func seed(ctx context.Context, cfg Config, args []string, out io.Writer) error {
 	}
 
 	var dinner dinnerSeed
+	for k, o := range seedOrgs {
+		if o.name == heldDinnersOrg {
+			dinner.heldOrg = orgs[k].GetId()
+		}
+	}
 	var done, removed atomic.Int64
 	total := int64(*nParticipants + *nVolunteers)
 	progress := func() {
@@ -197,7 +202,7 @@ func seed(ctx context.Context, cfg Config, args []string, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "seeded in %v\n", time.Since(start).Round(time.Millisecond))
-	writeSeedBanner(out, seedMade{participants: *nParticipants, volunteers: *nVolunteers, orgs: orgs, offers: offers, signUps: signUps,
+	writeSeedBanner(out, seedMade{participants: *nParticipants, volunteers: *nVolunteers, orgs: orgs, offers: offers, signUps: signUps, held: dinner.held, toRecord: dinner.toRecord,
 		removed: int(removed.Load())})
 	if users == nil {
 		fmt.Fprintln(out, "  users          none (-nats is empty)")

@@ -16,6 +16,9 @@ type seedMade struct {
 	participants, volunteers int
 	orgs                     []*volunteersv1.Organisation
 	offers, signUps          int
+	// held and toRecord are the demo's dinners before today (seedHeld):
+	// with attendance recorded, and waiting for it.
+	held, toRecord int
 	// removed counts the people an earlier seed made whom a coordinator
 	// has deleted or erased since: they are not made again.
 	removed int
@@ -58,6 +61,10 @@ func writeSeedBanner(out io.Writer, m seedMade) {
 		fmt.Fprintf(out, "    %-36s %d places: %s\n", o.GetName(), total, capacityLine(o))
 	}
 	fmt.Fprintf(out, "  dinners        %d offers, %d sign-ups\n", m.offers, m.signUps)
+	if m.held+m.toRecord > 0 {
+		fmt.Fprintf(out, "  dinners held   %d before today in %s: %d with attendance and feedback, %d to record\n",
+			m.held+m.toRecord, heldDinnersOrg, m.held, m.toRecord)
+	}
 }
 
 // muniNames is "0180 Stockholm, 0380 Uppsala".

@@ -19,7 +19,7 @@ func TestSeedBannerListsWhatItMade(t *testing.T) {
 		orgs[i] = demoOrganisation(o)
 	}
 	var b bytes.Buffer
-	writeSeedBanner(&b, seedMade{participants: 2000, volunteers: 600, orgs: orgs, offers: 41, signUps: 170})
+	writeSeedBanner(&b, seedMade{participants: 2000, volunteers: 600, orgs: orgs, offers: 41, signUps: 170, held: 2, toRecord: 3})
 	out := b.String()
 	for _, want := range []string{
 		"participants   2000 newcomers",
@@ -32,6 +32,7 @@ func TestSeedBannerListsWhatItMade(t *testing.T) {
 		"Arbetsgivarringen Nord               66 places: 2480: ar 10",
 		"Flyktingguiderna Väst                66 places: 1480: ar 10",
 		"dinners        41 offers, 170 sign-ups",
+		"dinners held   5 before today in Invitationsdepartementet Stockholm: 2 with attendance and feedback, 3 to record",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("banner lacks %q:\n%s", want, out)

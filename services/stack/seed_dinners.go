@@ -30,6 +30,14 @@ type dinnerSeed struct {
 	mu     sync.Mutex
 	hosts  map[int]*volunteersv1.Volunteer
 	guests map[int]*participantsv1.Participant
+	// heldOrg is the organisation whose dinners include some held in the
+	// past (seedHeld); offers and signUps are the ids made, by item.
+	heldOrg string
+	offers  map[int]string
+	signUps map[int]string
+	// held and toRecord count heldOrg's dinners before today, with
+	// attendance and still without, for the banner.
+	held, toRecord int
 }
 
 func (d *dinnerSeed) host(i int, v *volunteersv1.Volunteer) {
@@ -95,7 +103,10 @@ func (d *dinnerSeed) seed(ctx context.Context, addr string, creds credentials.Pe
 				o.Dinners = append(o.Dinners, &dinnersv1.Dinner{Date: day(first + 14*k), StartTime: "18:00"})
 			}
 			return retry(gctx, func() error {
-				_, err := dc.CreateOffer(gctx, &dinnersv1.CreateOfferRequest{RequestId: fmt.Sprintf("seed-o-%05d", i), Offer: o})
+				res, err := dc.CreateOffer(gctx, &dinnersv1.CreateOfferRequest{RequestId: fmt.Sprintf("seed-o-%05d", i), Offer: o})
+				if err == nil {
+					d.made(&d.offers, i, res.GetOffer().GetId())
+				}
 				return err
 			})
 		})
@@ -121,7 +132,10 @@ func (d *dinnerSeed) seed(ctx context.Context, addr string, creds credentials.Pe
 				s.Dates = append(s.Dates, day(2+k))
 			}
 			return retry(gctx, func() error {
-				_, err := dc.CreateSignUp(gctx, &dinnersv1.CreateSignUpRequest{RequestId: fmt.Sprintf("seed-s-%05d", i), SignUp: s})
+				res, err := dc.CreateSignUp(gctx, &dinnersv1.CreateSignUpRequest{RequestId: fmt.Sprintf("seed-s-%05d", i), SignUp: s})
+				if err == nil {
+					d.made(&d.signUps, i, res.GetSignUp().GetId())
+				}
 				return err
 			})
 		})
@@ -129,7 +143,20 @@ func (d *dinnerSeed) seed(ctx context.Context, addr string, creds credentials.Pe
 	if err := g.Wait(); err != nil {
 		return 0, 0, fmt.Errorf("dinners: %w", err)
 	}
+	if err := d.seedHeld(ctx, dc, today); err != nil {
+		return 0, 0, fmt.Errorf("dinners held: %w", err)
+	}
 	return len(d.hosts), len(d.guests), nil
+}
+
+// made notes the id of item i's offer or sign-up.
+func (d *dinnerSeed) made(m *map[int]string, i int, id string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if *m == nil {
+		*m = map[int]string{}
+	}
+	(*m)[i] = id
 }
 
 // retry repeats a create the dinners service refuses because it has not

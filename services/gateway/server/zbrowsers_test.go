@@ -18,6 +18,7 @@ var browserTests = []struct {
 }{
 	{"TestCoordinatorWalk", testCoordinatorWalk},
 	{"TestDinnerPagesBrowser", testDinnerPagesBrowser},
+	{"TestHeldDinnerBrowser", testHeldDinnerBrowser},
 	{"TestEndToEndBrowser", testEndToEndBrowser},
 	{"TestNumberColumnsInOneRow", testNumberColumnsInOneRow},
 	{"TestGuidePagesAccessible", testGuidePagesAccessible},

@@ -340,7 +340,8 @@ func (s *Service) cancelTables(ctx context.Context, by string, o *pb.Offer) erro
 
 // CancelDinner cancels one date of an offer: its live seatings are
 // cancelled and their seats freed, so the guests wait again. Returns
-// Invalid, NotFound, PermissionDenied, FailedPrecondition (already held).
+// Invalid, NotFound, PermissionDenied, FailedPrecondition (its day has
+// passed).
 func (s *Service) CancelDinner(ctx context.Context, who auth.Claims, offerID, date string) (*pb.Offer, []string, error) {
 	if _, err := time.Parse(time.DateOnly, date); err != nil {
 		return nil, nil, apperr.FieldError("date", "must be a date YYYY-MM-DD")
@@ -348,6 +349,12 @@ func (s *Service) CancelDinner(ctx context.Context, who auth.Claims, offerID, da
 	o, err := s.GetOffer(ctx, who, offerID)
 	if err != nil {
 		return nil, nil, err
+	}
+	if date < s.today() {
+		// A dinner whose day has passed took place or not; cancelling it
+		// cancelled its confirmed seatings, whose attendance was still to
+		// record, and the guests "waited again" for a day gone (ADR 0269).
+		return nil, nil, apperr.Errorf(apperr.FailedPrecondition, "the dinner's day has passed: record who came instead")
 	}
 	if !slices.ContainsFunc(o.GetDinners(), func(d *pb.Dinner) bool { return d.GetDate() == date }) {
 		return nil, nil, apperr.FieldError("date", "is not a date of the offer")

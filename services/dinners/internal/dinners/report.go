@@ -156,7 +156,9 @@ func guestRecord(p *pb.Seating) report.Record {
 				add(kindLateCancel, 1)
 			}
 		}
-		if t := p.GetSignUpTime(); t != nil {
+		// A sign-up brought in after its dinner (history recorded past,
+		// ADR 0269) has no wait to count: none rather than a negative one.
+		if t := p.GetSignUpTime(); t != nil && !t.AsTime().After(at) {
 			r.Since, r.Active = t.AsTime(), at
 		}
 	case p.GetStatus() == confirmed:

@@ -234,6 +234,15 @@ func (s *Server) RecordAttendance(ctx context.Context, req *pb.RecordAttendanceR
 	})
 }
 
+// RecordPastSeating records a confirmed seating at a dinner held before
+// today (admin only).
+func (s *Server) RecordPastSeating(ctx context.Context, req *pb.RecordPastSeatingRequest) (*pb.RecordPastSeatingResponse, error) {
+	return call(ctx, func(who auth.Claims) (*pb.RecordPastSeatingResponse, error) {
+		p, err := s.svc.RecordPastSeating(ctx, who, req.GetSignUpId(), req.GetOfferId(), req.GetDate(), req.GetStartTime())
+		return &pb.RecordPastSeatingResponse{Seating: p}, err
+	})
+}
+
 // RecordFeedback records one side's feedback.
 func (s *Server) RecordFeedback(ctx context.Context, req *pb.RecordFeedbackRequest) (*pb.RecordFeedbackResponse, error) {
 	return call(ctx, func(who auth.Claims) (*pb.RecordFeedbackResponse, error) {

@@ -139,6 +139,11 @@ type dinnerSeatingRow struct {
 	// says what each side answered.
 	Feedback []dinnerFeedbackSlot
 	Given    []string
+	// Attended says, on a held dinner, who came: "Närvaro: Person 1:
+	// Kom · Person 2: Uteblev". Without it the row said "genomförd" and
+	// the no-show a coordinator had just recorded was nowhere on the page
+	// (ADR 0269).
+	Attended string
 	// Apart tells the guest from a namesake on the same page: when they
 	// were registered ("registrerad 2026-03-14"; ADR 0132), else empty.
 	Apart string
@@ -179,6 +184,7 @@ func (p *page) dinnerSeatingRow(v *gatewayv1.SeatingView, back string) dinnerSea
 		row.Declines = append(row.Declines, dinnerPick{v.String(), p.codeWord("dinners.decline.", strings.TrimPrefix(v.String(), "RSVP_DECLINE_REASON_"))})
 	}
 	if s.GetStatus() == eventsv1.SeatingStatus_SEATING_STATUS_HELD {
+		row.Attended = attendedWords(p, s.GetAttendance())
 		for _, side := range []struct {
 			party eventsv1.DinnerParty
 			fb    *dinnersv1.Feedback
@@ -458,4 +464,19 @@ func (w *Web) orgPicker(r *http.Request, p *page, anyKey string) (pickerField, e
 	}
 	sortOptions(p.Lang, orgs)
 	return noOrgHint(p, newPicker(p, "organisation_id", "f.organisation", anyKey, orgs)), nil
+}
+
+// attendedWords is a held dinner's attendance in the page's words, each
+// member numbered from 1 as the attendance form numbers them; empty when
+// none was recorded.
+func attendedWords(p *page, att []*dinnersv1.GuestAttendance) string {
+	if len(att) == 0 {
+		return ""
+	}
+	words := make([]string, len(att))
+	for k, a := range att {
+		words[k] = p.t("dinners.f.member") + " " + strconv.Itoa(int(a.GetMember())+1) + ": " +
+			p.codeWord("dinners.attendance.", strings.TrimPrefix(a.GetAttendance().String(), "ATTENDANCE_"))
+	}
+	return p.tf("dinners.attendance.given", "Members", strings.Join(words, " · "))
 }

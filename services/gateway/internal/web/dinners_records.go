@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/calendar"
 	dinnersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
@@ -227,6 +228,9 @@ type dinnerList struct {
 	// Apart tells a host or a guest from a namesake the caller may see,
 	// on this page or not, by id (ADR 0200).
 	Apart map[string]string
+	// Today: a dinner before it says its day has passed, without a seat
+	// count or a cancel button (ADR 0269).
+	Today string
 }
 
 func (w *Web) dinnerOffers(rw http.ResponseWriter, r *http.Request, p *page) error {
@@ -241,7 +245,7 @@ func (w *Web) dinnerOffers(rw http.ResponseWriter, r *http.Request, p *page) err
 	if err != nil {
 		return err
 	}
-	d := dinnerList{Offers: res.GetOffers(), Total: res.GetTotalSize(), Munis: dinnerMunis(p),
+	d := dinnerList{Offers: res.GetOffers(), Total: res.GetTotalSize(), Munis: dinnerMunis(p), Today: calendar.Today(p.clock()),
 		Pager: newPager(p, r, "", "", 50, len(res.GetOffers()), res.GetTotalSize(), res.GetNextPageToken())}
 	d.NoHost = offersWithoutHost(d.Offers)
 	label := make(map[string]string, len(d.Offers))

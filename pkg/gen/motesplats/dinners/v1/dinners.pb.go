@@ -4574,6 +4574,126 @@ func (x *RecordAttendanceResponse) GetSeating() *Seating {
 	return nil
 }
 
+// RecordPastSeatingRequest names a party and a host's dinner held in the
+// past.
+type RecordPastSeatingRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The sign-up whose party came (or was to come).
+	SignUpId string `protobuf:"bytes,1,opt,name=sign_up_id,json=signUpId,proto3" json:"sign_up_id,omitempty"`
+	// The host's offer, of the sign-up's organisation.
+	OfferId string `protobuf:"bytes,2,opt,name=offer_id,json=offerId,proto3" json:"offer_id,omitempty"`
+	// The dinner's date, YYYY-MM-DD, before today and at most a year back.
+	Date string `protobuf:"bytes,3,opt,name=date,proto3" json:"date,omitempty"`
+	// When the dinner started, HH:MM.
+	StartTime     string `protobuf:"bytes,4,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordPastSeatingRequest) Reset() {
+	*x = RecordPastSeatingRequest{}
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[60]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordPastSeatingRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordPastSeatingRequest) ProtoMessage() {}
+
+func (x *RecordPastSeatingRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[60]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordPastSeatingRequest.ProtoReflect.Descriptor instead.
+func (*RecordPastSeatingRequest) Descriptor() ([]byte, []int) {
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{60}
+}
+
+func (x *RecordPastSeatingRequest) GetSignUpId() string {
+	if x != nil {
+		return x.SignUpId
+	}
+	return ""
+}
+
+func (x *RecordPastSeatingRequest) GetOfferId() string {
+	if x != nil {
+		return x.OfferId
+	}
+	return ""
+}
+
+func (x *RecordPastSeatingRequest) GetDate() string {
+	if x != nil {
+		return x.Date
+	}
+	return ""
+}
+
+func (x *RecordPastSeatingRequest) GetStartTime() string {
+	if x != nil {
+		return x.StartTime
+	}
+	return ""
+}
+
+// RecordPastSeatingResponse carries the seating.
+type RecordPastSeatingResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The seating, confirmed (or as it is now, when recorded before).
+	Seating       *Seating `protobuf:"bytes,1,opt,name=seating,proto3" json:"seating,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordPastSeatingResponse) Reset() {
+	*x = RecordPastSeatingResponse{}
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[61]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordPastSeatingResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordPastSeatingResponse) ProtoMessage() {}
+
+func (x *RecordPastSeatingResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[61]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordPastSeatingResponse.ProtoReflect.Descriptor instead.
+func (*RecordPastSeatingResponse) Descriptor() ([]byte, []int) {
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{61}
+}
+
+func (x *RecordPastSeatingResponse) GetSeating() *Seating {
+	if x != nil {
+		return x.Seating
+	}
+	return nil
+}
+
 // RecordFeedbackRequest records one side's feedback.
 type RecordFeedbackRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -4589,7 +4709,7 @@ type RecordFeedbackRequest struct {
 
 func (x *RecordFeedbackRequest) Reset() {
 	*x = RecordFeedbackRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[60]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4601,7 +4721,7 @@ func (x *RecordFeedbackRequest) String() string {
 func (*RecordFeedbackRequest) ProtoMessage() {}
 
 func (x *RecordFeedbackRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[60]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4614,7 +4734,7 @@ func (x *RecordFeedbackRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordFeedbackRequest.ProtoReflect.Descriptor instead.
 func (*RecordFeedbackRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{60}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *RecordFeedbackRequest) GetId() string {
@@ -4649,7 +4769,7 @@ type RecordFeedbackResponse struct {
 
 func (x *RecordFeedbackResponse) Reset() {
 	*x = RecordFeedbackResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[61]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4661,7 +4781,7 @@ func (x *RecordFeedbackResponse) String() string {
 func (*RecordFeedbackResponse) ProtoMessage() {}
 
 func (x *RecordFeedbackResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[61]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4674,7 +4794,7 @@ func (x *RecordFeedbackResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordFeedbackResponse.ProtoReflect.Descriptor instead.
 func (*RecordFeedbackResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{61}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *RecordFeedbackResponse) GetSeating() *Seating {
@@ -4698,7 +4818,7 @@ type GetWaitlistRequest struct {
 
 func (x *GetWaitlistRequest) Reset() {
 	*x = GetWaitlistRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[62]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4710,7 +4830,7 @@ func (x *GetWaitlistRequest) String() string {
 func (*GetWaitlistRequest) ProtoMessage() {}
 
 func (x *GetWaitlistRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[62]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4723,7 +4843,7 @@ func (x *GetWaitlistRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetWaitlistRequest.ProtoReflect.Descriptor instead.
 func (*GetWaitlistRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{62}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *GetWaitlistRequest) GetOrganisationId() string {
@@ -4754,7 +4874,7 @@ type DateNeed struct {
 
 func (x *DateNeed) Reset() {
 	*x = DateNeed{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[63]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4766,7 +4886,7 @@ func (x *DateNeed) String() string {
 func (*DateNeed) ProtoMessage() {}
 
 func (x *DateNeed) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[63]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4779,7 +4899,7 @@ func (x *DateNeed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DateNeed.ProtoReflect.Descriptor instead.
 func (*DateNeed) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{63}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *DateNeed) GetDate() string {
@@ -4821,7 +4941,7 @@ type WaitlistRow struct {
 
 func (x *WaitlistRow) Reset() {
 	*x = WaitlistRow{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[64]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4833,7 +4953,7 @@ func (x *WaitlistRow) String() string {
 func (*WaitlistRow) ProtoMessage() {}
 
 func (x *WaitlistRow) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[64]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4846,7 +4966,7 @@ func (x *WaitlistRow) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WaitlistRow.ProtoReflect.Descriptor instead.
 func (*WaitlistRow) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{64}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *WaitlistRow) GetMunicipalityCode() string {
@@ -4916,7 +5036,7 @@ type GetWaitlistResponse struct {
 
 func (x *GetWaitlistResponse) Reset() {
 	*x = GetWaitlistResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[65]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4928,7 +5048,7 @@ func (x *GetWaitlistResponse) String() string {
 func (*GetWaitlistResponse) ProtoMessage() {}
 
 func (x *GetWaitlistResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[65]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4941,7 +5061,7 @@ func (x *GetWaitlistResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetWaitlistResponse.ProtoReflect.Descriptor instead.
 func (*GetWaitlistResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{65}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *GetWaitlistResponse) GetRows() []*WaitlistRow {
@@ -4968,7 +5088,7 @@ type GetReportRequest struct {
 
 func (x *GetReportRequest) Reset() {
 	*x = GetReportRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[66]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4980,7 +5100,7 @@ func (x *GetReportRequest) String() string {
 func (*GetReportRequest) ProtoMessage() {}
 
 func (x *GetReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[66]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4993,7 +5113,7 @@ func (x *GetReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetReportRequest.ProtoReflect.Descriptor instead.
 func (*GetReportRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{66}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *GetReportRequest) GetOrganisationId() string {
@@ -5058,7 +5178,7 @@ type ReportRow struct {
 
 func (x *ReportRow) Reset() {
 	*x = ReportRow{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[67]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5070,7 +5190,7 @@ func (x *ReportRow) String() string {
 func (*ReportRow) ProtoMessage() {}
 
 func (x *ReportRow) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[67]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5083,7 +5203,7 @@ func (x *ReportRow) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportRow.ProtoReflect.Descriptor instead.
 func (*ReportRow) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{67}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *ReportRow) GetMonth() string {
@@ -5197,7 +5317,7 @@ type RejectReasonCount struct {
 
 func (x *RejectReasonCount) Reset() {
 	*x = RejectReasonCount{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[68]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5209,7 +5329,7 @@ func (x *RejectReasonCount) String() string {
 func (*RejectReasonCount) ProtoMessage() {}
 
 func (x *RejectReasonCount) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[68]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5222,7 +5342,7 @@ func (x *RejectReasonCount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectReasonCount.ProtoReflect.Descriptor instead.
 func (*RejectReasonCount) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{68}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{70}
 }
 
 func (x *RejectReasonCount) GetReason() v12.RejectReason {
@@ -5252,7 +5372,7 @@ type DeclineReasonCount struct {
 
 func (x *DeclineReasonCount) Reset() {
 	*x = DeclineReasonCount{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[69]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5264,7 +5384,7 @@ func (x *DeclineReasonCount) String() string {
 func (*DeclineReasonCount) ProtoMessage() {}
 
 func (x *DeclineReasonCount) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[69]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5277,7 +5397,7 @@ func (x *DeclineReasonCount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeclineReasonCount.ProtoReflect.Descriptor instead.
 func (*DeclineReasonCount) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{69}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{71}
 }
 
 func (x *DeclineReasonCount) GetReason() v11.RsvpDeclineReason {
@@ -5312,7 +5432,7 @@ type GetReportResponse struct {
 
 func (x *GetReportResponse) Reset() {
 	*x = GetReportResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[70]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5324,7 +5444,7 @@ func (x *GetReportResponse) String() string {
 func (*GetReportResponse) ProtoMessage() {}
 
 func (x *GetReportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[70]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5337,7 +5457,7 @@ func (x *GetReportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetReportResponse.ProtoReflect.Descriptor instead.
 func (*GetReportResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{70}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{72}
 }
 
 func (x *GetReportResponse) GetRows() []*ReportRow {
@@ -5380,7 +5500,7 @@ type PoolGuest struct {
 
 func (x *PoolGuest) Reset() {
 	*x = PoolGuest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[71]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5392,7 +5512,7 @@ func (x *PoolGuest) String() string {
 func (*PoolGuest) ProtoMessage() {}
 
 func (x *PoolGuest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[71]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5405,7 +5525,7 @@ func (x *PoolGuest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PoolGuest.ProtoReflect.Descriptor instead.
 func (*PoolGuest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{71}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{73}
 }
 
 func (x *PoolGuest) GetParticipantId() string {
@@ -5496,7 +5616,7 @@ type PoolHost struct {
 
 func (x *PoolHost) Reset() {
 	*x = PoolHost{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[72]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5508,7 +5628,7 @@ func (x *PoolHost) String() string {
 func (*PoolHost) ProtoMessage() {}
 
 func (x *PoolHost) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[72]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5521,7 +5641,7 @@ func (x *PoolHost) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PoolHost.ProtoReflect.Descriptor instead.
 func (*PoolHost) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{72}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{74}
 }
 
 func (x *PoolHost) GetVolunteerId() string {
@@ -5609,7 +5729,7 @@ type JobTable struct {
 
 func (x *JobTable) Reset() {
 	*x = JobTable{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[73]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5621,7 +5741,7 @@ func (x *JobTable) String() string {
 func (*JobTable) ProtoMessage() {}
 
 func (x *JobTable) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[73]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5634,7 +5754,7 @@ func (x *JobTable) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JobTable.ProtoReflect.Descriptor instead.
 func (*JobTable) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{73}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{75}
 }
 
 func (x *JobTable) GetOfferId() string {
@@ -5703,7 +5823,7 @@ type JobSnapshot struct {
 
 func (x *JobSnapshot) Reset() {
 	*x = JobSnapshot{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[74]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[76]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5715,7 +5835,7 @@ func (x *JobSnapshot) String() string {
 func (*JobSnapshot) ProtoMessage() {}
 
 func (x *JobSnapshot) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[74]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[76]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5728,7 +5848,7 @@ func (x *JobSnapshot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JobSnapshot.ProtoReflect.Descriptor instead.
 func (*JobSnapshot) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{74}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{76}
 }
 
 func (x *JobSnapshot) GetSignUps() []*SignUp {
@@ -5806,7 +5926,7 @@ type JobResult struct {
 
 func (x *JobResult) Reset() {
 	*x = JobResult{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[75]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[77]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5818,7 +5938,7 @@ func (x *JobResult) String() string {
 func (*JobResult) ProtoMessage() {}
 
 func (x *JobResult) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[75]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[77]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5831,7 +5951,7 @@ func (x *JobResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JobResult.ProtoReflect.Descriptor instead.
 func (*JobResult) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{75}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{77}
 }
 
 func (x *JobResult) GetUnseated() []*UnseatedParty {
@@ -5869,7 +5989,7 @@ type CountedDinner struct {
 
 func (x *CountedDinner) Reset() {
 	*x = CountedDinner{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[76]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[78]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5881,7 +6001,7 @@ func (x *CountedDinner) String() string {
 func (*CountedDinner) ProtoMessage() {}
 
 func (x *CountedDinner) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[76]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[78]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5894,7 +6014,7 @@ func (x *CountedDinner) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CountedDinner.ProtoReflect.Descriptor instead.
 func (*CountedDinner) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{76}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{78}
 }
 
 func (x *CountedDinner) GetSeatsHeldByProposals() int32 {
@@ -6229,6 +6349,15 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"attendance\x18\x02 \x03(\v2&.motesplats.dinners.v1.GuestAttendanceR\n" +
 	"attendance\"T\n" +
 	"\x18RecordAttendanceResponse\x128\n" +
+	"\aseating\x18\x01 \x01(\v2\x1e.motesplats.dinners.v1.SeatingR\aseating\"\x86\x01\n" +
+	"\x18RecordPastSeatingRequest\x12\x1c\n" +
+	"\n" +
+	"sign_up_id\x18\x01 \x01(\tR\bsignUpId\x12\x19\n" +
+	"\boffer_id\x18\x02 \x01(\tR\aofferId\x12\x12\n" +
+	"\x04date\x18\x03 \x01(\tR\x04date\x12\x1d\n" +
+	"\n" +
+	"start_time\x18\x04 \x01(\tR\tstartTime\"U\n" +
+	"\x19RecordPastSeatingResponse\x128\n" +
 	"\aseating\x18\x01 \x01(\v2\x1e.motesplats.dinners.v1.SeatingR\aseating\"\x9d\x01\n" +
 	"\x15RecordFeedbackRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x127\n" +
@@ -6380,7 +6509,7 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"\x10JOB_STATE_QUEUED\x10\x01\x12\x15\n" +
 	"\x11JOB_STATE_RUNNING\x10\x02\x12\x17\n" +
 	"\x13JOB_STATE_SUCCEEDED\x10\x03\x12\x14\n" +
-	"\x10JOB_STATE_FAILED\x10\x042\xb8\x15\n" +
+	"\x10JOB_STATE_FAILED\x10\x042\xb0\x16\n" +
 	"\rDinnerService\x12d\n" +
 	"\vCreateOffer\x12).motesplats.dinners.v1.CreateOfferRequest\x1a*.motesplats.dinners.v1.CreateOfferResponse\x12`\n" +
 	"\bGetOffer\x12&.motesplats.dinners.v1.GetOfferRequest\x1a'.motesplats.dinners.v1.GetOfferResponse\"\x03\x90\x02\x01\x12f\n" +
@@ -6407,7 +6536,8 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"\n" +
 	"RecordRsvp\x12(.motesplats.dinners.v1.RecordRsvpRequest\x1a).motesplats.dinners.v1.RecordRsvpResponse\x12j\n" +
 	"\rCancelSeating\x12+.motesplats.dinners.v1.CancelSeatingRequest\x1a,.motesplats.dinners.v1.CancelSeatingResponse\x12s\n" +
-	"\x10RecordAttendance\x12..motesplats.dinners.v1.RecordAttendanceRequest\x1a/.motesplats.dinners.v1.RecordAttendanceResponse\x12m\n" +
+	"\x10RecordAttendance\x12..motesplats.dinners.v1.RecordAttendanceRequest\x1a/.motesplats.dinners.v1.RecordAttendanceResponse\x12v\n" +
+	"\x11RecordPastSeating\x12/.motesplats.dinners.v1.RecordPastSeatingRequest\x1a0.motesplats.dinners.v1.RecordPastSeatingResponse\x12m\n" +
 	"\x0eRecordFeedback\x12,.motesplats.dinners.v1.RecordFeedbackRequest\x1a-.motesplats.dinners.v1.RecordFeedbackResponse\x12i\n" +
 	"\vGetWaitlist\x12).motesplats.dinners.v1.GetWaitlistRequest\x1a*.motesplats.dinners.v1.GetWaitlistResponse\"\x03\x90\x02\x01\x12c\n" +
 	"\tGetReport\x12'.motesplats.dinners.v1.GetReportRequest\x1a(.motesplats.dinners.v1.GetReportResponse\"\x03\x90\x02\x01B\xe9\x01\n" +
@@ -6426,150 +6556,152 @@ func file_motesplats_dinners_v1_dinners_proto_rawDescGZIP() []byte {
 }
 
 var file_motesplats_dinners_v1_dinners_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_motesplats_dinners_v1_dinners_proto_msgTypes = make([]protoimpl.MessageInfo, 77)
+var file_motesplats_dinners_v1_dinners_proto_msgTypes = make([]protoimpl.MessageInfo, 79)
 var file_motesplats_dinners_v1_dinners_proto_goTypes = []any{
-	(Allergen)(0),                    // 0: motesplats.dinners.v1.Allergen
-	(Composition)(0),                 // 1: motesplats.dinners.v1.Composition
-	(Relation)(0),                    // 2: motesplats.dinners.v1.Relation
-	(HostStatus)(0),                  // 3: motesplats.dinners.v1.HostStatus
-	(UnseatedReason)(0),              // 4: motesplats.dinners.v1.UnseatedReason
-	(JobState)(0),                    // 5: motesplats.dinners.v1.JobState
-	(*Location)(nil),                 // 6: motesplats.dinners.v1.Location
-	(*Dinner)(nil),                   // 7: motesplats.dinners.v1.Dinner
-	(*Kitchen)(nil),                  // 8: motesplats.dinners.v1.Kitchen
-	(*Offer)(nil),                    // 9: motesplats.dinners.v1.Offer
-	(*PartyMember)(nil),              // 10: motesplats.dinners.v1.PartyMember
-	(*SignUp)(nil),                   // 11: motesplats.dinners.v1.SignUp
-	(*ScorePart)(nil),                // 12: motesplats.dinners.v1.ScorePart
-	(*GuestAttendance)(nil),          // 13: motesplats.dinners.v1.GuestAttendance
-	(*Feedback)(nil),                 // 14: motesplats.dinners.v1.Feedback
-	(*Seating)(nil),                  // 15: motesplats.dinners.v1.Seating
-	(*UnseatedParty)(nil),            // 16: motesplats.dinners.v1.UnseatedParty
-	(*FullDinners)(nil),              // 17: motesplats.dinners.v1.FullDinners
-	(*JobCounts)(nil),                // 18: motesplats.dinners.v1.JobCounts
-	(*Job)(nil),                      // 19: motesplats.dinners.v1.Job
-	(*CreateOfferRequest)(nil),       // 20: motesplats.dinners.v1.CreateOfferRequest
-	(*CreateOfferResponse)(nil),      // 21: motesplats.dinners.v1.CreateOfferResponse
-	(*GetOfferRequest)(nil),          // 22: motesplats.dinners.v1.GetOfferRequest
-	(*GetOfferResponse)(nil),         // 23: motesplats.dinners.v1.GetOfferResponse
-	(*ListOffersRequest)(nil),        // 24: motesplats.dinners.v1.ListOffersRequest
-	(*ListOffersResponse)(nil),       // 25: motesplats.dinners.v1.ListOffersResponse
-	(*UpdateOfferRequest)(nil),       // 26: motesplats.dinners.v1.UpdateOfferRequest
-	(*UpdateOfferResponse)(nil),      // 27: motesplats.dinners.v1.UpdateOfferResponse
-	(*DeleteOfferRequest)(nil),       // 28: motesplats.dinners.v1.DeleteOfferRequest
-	(*DeleteOfferResponse)(nil),      // 29: motesplats.dinners.v1.DeleteOfferResponse
-	(*CancelDinnerRequest)(nil),      // 30: motesplats.dinners.v1.CancelDinnerRequest
-	(*CancelDinnerResponse)(nil),     // 31: motesplats.dinners.v1.CancelDinnerResponse
-	(*CreateSignUpRequest)(nil),      // 32: motesplats.dinners.v1.CreateSignUpRequest
-	(*CreateSignUpResponse)(nil),     // 33: motesplats.dinners.v1.CreateSignUpResponse
-	(*GetSignUpRequest)(nil),         // 34: motesplats.dinners.v1.GetSignUpRequest
-	(*GetSignUpResponse)(nil),        // 35: motesplats.dinners.v1.GetSignUpResponse
-	(*ListSignUpsRequest)(nil),       // 36: motesplats.dinners.v1.ListSignUpsRequest
-	(*ListSignUpsResponse)(nil),      // 37: motesplats.dinners.v1.ListSignUpsResponse
-	(*UpdateSignUpRequest)(nil),      // 38: motesplats.dinners.v1.UpdateSignUpRequest
-	(*UpdateSignUpResponse)(nil),     // 39: motesplats.dinners.v1.UpdateSignUpResponse
-	(*DeleteSignUpRequest)(nil),      // 40: motesplats.dinners.v1.DeleteSignUpRequest
-	(*DeleteSignUpResponse)(nil),     // 41: motesplats.dinners.v1.DeleteSignUpResponse
-	(*StartMatchingJobRequest)(nil),  // 42: motesplats.dinners.v1.StartMatchingJobRequest
-	(*StartMatchingJobResponse)(nil), // 43: motesplats.dinners.v1.StartMatchingJobResponse
-	(*GetJobRequest)(nil),            // 44: motesplats.dinners.v1.GetJobRequest
-	(*GetJobResponse)(nil),           // 45: motesplats.dinners.v1.GetJobResponse
-	(*ListJobsRequest)(nil),          // 46: motesplats.dinners.v1.ListJobsRequest
-	(*ListJobsResponse)(nil),         // 47: motesplats.dinners.v1.ListJobsResponse
-	(*WatchJobRequest)(nil),          // 48: motesplats.dinners.v1.WatchJobRequest
-	(*WatchJobResponse)(nil),         // 49: motesplats.dinners.v1.WatchJobResponse
-	(*ListUnseatedRequest)(nil),      // 50: motesplats.dinners.v1.ListUnseatedRequest
-	(*ListUnseatedResponse)(nil),     // 51: motesplats.dinners.v1.ListUnseatedResponse
-	(*GetSeatingRequest)(nil),        // 52: motesplats.dinners.v1.GetSeatingRequest
-	(*GetSeatingResponse)(nil),       // 53: motesplats.dinners.v1.GetSeatingResponse
-	(*ListSeatingsRequest)(nil),      // 54: motesplats.dinners.v1.ListSeatingsRequest
-	(*ListSeatingsResponse)(nil),     // 55: motesplats.dinners.v1.ListSeatingsResponse
-	(*ApproveSeatingRequest)(nil),    // 56: motesplats.dinners.v1.ApproveSeatingRequest
-	(*ApproveSeatingResponse)(nil),   // 57: motesplats.dinners.v1.ApproveSeatingResponse
-	(*RejectSeatingRequest)(nil),     // 58: motesplats.dinners.v1.RejectSeatingRequest
-	(*RejectSeatingResponse)(nil),    // 59: motesplats.dinners.v1.RejectSeatingResponse
-	(*RecordRsvpRequest)(nil),        // 60: motesplats.dinners.v1.RecordRsvpRequest
-	(*RecordRsvpResponse)(nil),       // 61: motesplats.dinners.v1.RecordRsvpResponse
-	(*CancelSeatingRequest)(nil),     // 62: motesplats.dinners.v1.CancelSeatingRequest
-	(*CancelSeatingResponse)(nil),    // 63: motesplats.dinners.v1.CancelSeatingResponse
-	(*RecordAttendanceRequest)(nil),  // 64: motesplats.dinners.v1.RecordAttendanceRequest
-	(*RecordAttendanceResponse)(nil), // 65: motesplats.dinners.v1.RecordAttendanceResponse
-	(*RecordFeedbackRequest)(nil),    // 66: motesplats.dinners.v1.RecordFeedbackRequest
-	(*RecordFeedbackResponse)(nil),   // 67: motesplats.dinners.v1.RecordFeedbackResponse
-	(*GetWaitlistRequest)(nil),       // 68: motesplats.dinners.v1.GetWaitlistRequest
-	(*DateNeed)(nil),                 // 69: motesplats.dinners.v1.DateNeed
-	(*WaitlistRow)(nil),              // 70: motesplats.dinners.v1.WaitlistRow
-	(*GetWaitlistResponse)(nil),      // 71: motesplats.dinners.v1.GetWaitlistResponse
-	(*GetReportRequest)(nil),         // 72: motesplats.dinners.v1.GetReportRequest
-	(*ReportRow)(nil),                // 73: motesplats.dinners.v1.ReportRow
-	(*RejectReasonCount)(nil),        // 74: motesplats.dinners.v1.RejectReasonCount
-	(*DeclineReasonCount)(nil),       // 75: motesplats.dinners.v1.DeclineReasonCount
-	(*GetReportResponse)(nil),        // 76: motesplats.dinners.v1.GetReportResponse
-	(*PoolGuest)(nil),                // 77: motesplats.dinners.v1.PoolGuest
-	(*PoolHost)(nil),                 // 78: motesplats.dinners.v1.PoolHost
-	(*JobTable)(nil),                 // 79: motesplats.dinners.v1.JobTable
-	(*JobSnapshot)(nil),              // 80: motesplats.dinners.v1.JobSnapshot
-	(*JobResult)(nil),                // 81: motesplats.dinners.v1.JobResult
-	(*CountedDinner)(nil),            // 82: motesplats.dinners.v1.CountedDinner
-	(v1.Diet)(0),                     // 83: motesplats.type.v1.Diet
-	(*timestamppb.Timestamp)(nil),    // 84: google.protobuf.Timestamp
-	(v1.SwedishLevel)(0),             // 85: motesplats.type.v1.SwedishLevel
-	(v11.Attendance)(0),              // 86: motesplats.events.v1.Attendance
-	(v11.SeatingStatus)(0),           // 87: motesplats.events.v1.SeatingStatus
-	(v11.DinnerParty)(0),             // 88: motesplats.events.v1.DinnerParty
-	(v11.RsvpDeclineReason)(0),       // 89: motesplats.events.v1.RsvpDeclineReason
-	(v1.Gender)(0),                   // 90: motesplats.type.v1.Gender
-	(v12.RejectReason)(0),            // 91: motesplats.proposal.v1.RejectReason
-	(*fieldmaskpb.FieldMask)(nil),    // 92: google.protobuf.FieldMask
-	(*v1.EquityGroup)(nil),           // 93: motesplats.type.v1.EquityGroup
+	(Allergen)(0),                     // 0: motesplats.dinners.v1.Allergen
+	(Composition)(0),                  // 1: motesplats.dinners.v1.Composition
+	(Relation)(0),                     // 2: motesplats.dinners.v1.Relation
+	(HostStatus)(0),                   // 3: motesplats.dinners.v1.HostStatus
+	(UnseatedReason)(0),               // 4: motesplats.dinners.v1.UnseatedReason
+	(JobState)(0),                     // 5: motesplats.dinners.v1.JobState
+	(*Location)(nil),                  // 6: motesplats.dinners.v1.Location
+	(*Dinner)(nil),                    // 7: motesplats.dinners.v1.Dinner
+	(*Kitchen)(nil),                   // 8: motesplats.dinners.v1.Kitchen
+	(*Offer)(nil),                     // 9: motesplats.dinners.v1.Offer
+	(*PartyMember)(nil),               // 10: motesplats.dinners.v1.PartyMember
+	(*SignUp)(nil),                    // 11: motesplats.dinners.v1.SignUp
+	(*ScorePart)(nil),                 // 12: motesplats.dinners.v1.ScorePart
+	(*GuestAttendance)(nil),           // 13: motesplats.dinners.v1.GuestAttendance
+	(*Feedback)(nil),                  // 14: motesplats.dinners.v1.Feedback
+	(*Seating)(nil),                   // 15: motesplats.dinners.v1.Seating
+	(*UnseatedParty)(nil),             // 16: motesplats.dinners.v1.UnseatedParty
+	(*FullDinners)(nil),               // 17: motesplats.dinners.v1.FullDinners
+	(*JobCounts)(nil),                 // 18: motesplats.dinners.v1.JobCounts
+	(*Job)(nil),                       // 19: motesplats.dinners.v1.Job
+	(*CreateOfferRequest)(nil),        // 20: motesplats.dinners.v1.CreateOfferRequest
+	(*CreateOfferResponse)(nil),       // 21: motesplats.dinners.v1.CreateOfferResponse
+	(*GetOfferRequest)(nil),           // 22: motesplats.dinners.v1.GetOfferRequest
+	(*GetOfferResponse)(nil),          // 23: motesplats.dinners.v1.GetOfferResponse
+	(*ListOffersRequest)(nil),         // 24: motesplats.dinners.v1.ListOffersRequest
+	(*ListOffersResponse)(nil),        // 25: motesplats.dinners.v1.ListOffersResponse
+	(*UpdateOfferRequest)(nil),        // 26: motesplats.dinners.v1.UpdateOfferRequest
+	(*UpdateOfferResponse)(nil),       // 27: motesplats.dinners.v1.UpdateOfferResponse
+	(*DeleteOfferRequest)(nil),        // 28: motesplats.dinners.v1.DeleteOfferRequest
+	(*DeleteOfferResponse)(nil),       // 29: motesplats.dinners.v1.DeleteOfferResponse
+	(*CancelDinnerRequest)(nil),       // 30: motesplats.dinners.v1.CancelDinnerRequest
+	(*CancelDinnerResponse)(nil),      // 31: motesplats.dinners.v1.CancelDinnerResponse
+	(*CreateSignUpRequest)(nil),       // 32: motesplats.dinners.v1.CreateSignUpRequest
+	(*CreateSignUpResponse)(nil),      // 33: motesplats.dinners.v1.CreateSignUpResponse
+	(*GetSignUpRequest)(nil),          // 34: motesplats.dinners.v1.GetSignUpRequest
+	(*GetSignUpResponse)(nil),         // 35: motesplats.dinners.v1.GetSignUpResponse
+	(*ListSignUpsRequest)(nil),        // 36: motesplats.dinners.v1.ListSignUpsRequest
+	(*ListSignUpsResponse)(nil),       // 37: motesplats.dinners.v1.ListSignUpsResponse
+	(*UpdateSignUpRequest)(nil),       // 38: motesplats.dinners.v1.UpdateSignUpRequest
+	(*UpdateSignUpResponse)(nil),      // 39: motesplats.dinners.v1.UpdateSignUpResponse
+	(*DeleteSignUpRequest)(nil),       // 40: motesplats.dinners.v1.DeleteSignUpRequest
+	(*DeleteSignUpResponse)(nil),      // 41: motesplats.dinners.v1.DeleteSignUpResponse
+	(*StartMatchingJobRequest)(nil),   // 42: motesplats.dinners.v1.StartMatchingJobRequest
+	(*StartMatchingJobResponse)(nil),  // 43: motesplats.dinners.v1.StartMatchingJobResponse
+	(*GetJobRequest)(nil),             // 44: motesplats.dinners.v1.GetJobRequest
+	(*GetJobResponse)(nil),            // 45: motesplats.dinners.v1.GetJobResponse
+	(*ListJobsRequest)(nil),           // 46: motesplats.dinners.v1.ListJobsRequest
+	(*ListJobsResponse)(nil),          // 47: motesplats.dinners.v1.ListJobsResponse
+	(*WatchJobRequest)(nil),           // 48: motesplats.dinners.v1.WatchJobRequest
+	(*WatchJobResponse)(nil),          // 49: motesplats.dinners.v1.WatchJobResponse
+	(*ListUnseatedRequest)(nil),       // 50: motesplats.dinners.v1.ListUnseatedRequest
+	(*ListUnseatedResponse)(nil),      // 51: motesplats.dinners.v1.ListUnseatedResponse
+	(*GetSeatingRequest)(nil),         // 52: motesplats.dinners.v1.GetSeatingRequest
+	(*GetSeatingResponse)(nil),        // 53: motesplats.dinners.v1.GetSeatingResponse
+	(*ListSeatingsRequest)(nil),       // 54: motesplats.dinners.v1.ListSeatingsRequest
+	(*ListSeatingsResponse)(nil),      // 55: motesplats.dinners.v1.ListSeatingsResponse
+	(*ApproveSeatingRequest)(nil),     // 56: motesplats.dinners.v1.ApproveSeatingRequest
+	(*ApproveSeatingResponse)(nil),    // 57: motesplats.dinners.v1.ApproveSeatingResponse
+	(*RejectSeatingRequest)(nil),      // 58: motesplats.dinners.v1.RejectSeatingRequest
+	(*RejectSeatingResponse)(nil),     // 59: motesplats.dinners.v1.RejectSeatingResponse
+	(*RecordRsvpRequest)(nil),         // 60: motesplats.dinners.v1.RecordRsvpRequest
+	(*RecordRsvpResponse)(nil),        // 61: motesplats.dinners.v1.RecordRsvpResponse
+	(*CancelSeatingRequest)(nil),      // 62: motesplats.dinners.v1.CancelSeatingRequest
+	(*CancelSeatingResponse)(nil),     // 63: motesplats.dinners.v1.CancelSeatingResponse
+	(*RecordAttendanceRequest)(nil),   // 64: motesplats.dinners.v1.RecordAttendanceRequest
+	(*RecordAttendanceResponse)(nil),  // 65: motesplats.dinners.v1.RecordAttendanceResponse
+	(*RecordPastSeatingRequest)(nil),  // 66: motesplats.dinners.v1.RecordPastSeatingRequest
+	(*RecordPastSeatingResponse)(nil), // 67: motesplats.dinners.v1.RecordPastSeatingResponse
+	(*RecordFeedbackRequest)(nil),     // 68: motesplats.dinners.v1.RecordFeedbackRequest
+	(*RecordFeedbackResponse)(nil),    // 69: motesplats.dinners.v1.RecordFeedbackResponse
+	(*GetWaitlistRequest)(nil),        // 70: motesplats.dinners.v1.GetWaitlistRequest
+	(*DateNeed)(nil),                  // 71: motesplats.dinners.v1.DateNeed
+	(*WaitlistRow)(nil),               // 72: motesplats.dinners.v1.WaitlistRow
+	(*GetWaitlistResponse)(nil),       // 73: motesplats.dinners.v1.GetWaitlistResponse
+	(*GetReportRequest)(nil),          // 74: motesplats.dinners.v1.GetReportRequest
+	(*ReportRow)(nil),                 // 75: motesplats.dinners.v1.ReportRow
+	(*RejectReasonCount)(nil),         // 76: motesplats.dinners.v1.RejectReasonCount
+	(*DeclineReasonCount)(nil),        // 77: motesplats.dinners.v1.DeclineReasonCount
+	(*GetReportResponse)(nil),         // 78: motesplats.dinners.v1.GetReportResponse
+	(*PoolGuest)(nil),                 // 79: motesplats.dinners.v1.PoolGuest
+	(*PoolHost)(nil),                  // 80: motesplats.dinners.v1.PoolHost
+	(*JobTable)(nil),                  // 81: motesplats.dinners.v1.JobTable
+	(*JobSnapshot)(nil),               // 82: motesplats.dinners.v1.JobSnapshot
+	(*JobResult)(nil),                 // 83: motesplats.dinners.v1.JobResult
+	(*CountedDinner)(nil),             // 84: motesplats.dinners.v1.CountedDinner
+	(v1.Diet)(0),                      // 85: motesplats.type.v1.Diet
+	(*timestamppb.Timestamp)(nil),     // 86: google.protobuf.Timestamp
+	(v1.SwedishLevel)(0),              // 87: motesplats.type.v1.SwedishLevel
+	(v11.Attendance)(0),               // 88: motesplats.events.v1.Attendance
+	(v11.SeatingStatus)(0),            // 89: motesplats.events.v1.SeatingStatus
+	(v11.DinnerParty)(0),              // 90: motesplats.events.v1.DinnerParty
+	(v11.RsvpDeclineReason)(0),        // 91: motesplats.events.v1.RsvpDeclineReason
+	(v1.Gender)(0),                    // 92: motesplats.type.v1.Gender
+	(v12.RejectReason)(0),             // 93: motesplats.proposal.v1.RejectReason
+	(*fieldmaskpb.FieldMask)(nil),     // 94: google.protobuf.FieldMask
+	(*v1.EquityGroup)(nil),            // 95: motesplats.type.v1.EquityGroup
 }
 var file_motesplats_dinners_v1_dinners_proto_depIdxs = []int32{
-	83,  // 0: motesplats.dinners.v1.Kitchen.diets:type_name -> motesplats.type.v1.Diet
+	85,  // 0: motesplats.dinners.v1.Kitchen.diets:type_name -> motesplats.type.v1.Diet
 	0,   // 1: motesplats.dinners.v1.Kitchen.allergens_handled:type_name -> motesplats.dinners.v1.Allergen
 	7,   // 2: motesplats.dinners.v1.Offer.dinners:type_name -> motesplats.dinners.v1.Dinner
 	8,   // 3: motesplats.dinners.v1.Offer.kitchen:type_name -> motesplats.dinners.v1.Kitchen
 	1,   // 4: motesplats.dinners.v1.Offer.composition:type_name -> motesplats.dinners.v1.Composition
 	6,   // 5: motesplats.dinners.v1.Offer.location:type_name -> motesplats.dinners.v1.Location
-	84,  // 6: motesplats.dinners.v1.Offer.create_time:type_name -> google.protobuf.Timestamp
+	86,  // 6: motesplats.dinners.v1.Offer.create_time:type_name -> google.protobuf.Timestamp
 	3,   // 7: motesplats.dinners.v1.Offer.host_status:type_name -> motesplats.dinners.v1.HostStatus
 	2,   // 8: motesplats.dinners.v1.PartyMember.relation:type_name -> motesplats.dinners.v1.Relation
 	10,  // 9: motesplats.dinners.v1.SignUp.party:type_name -> motesplats.dinners.v1.PartyMember
-	83,  // 10: motesplats.dinners.v1.SignUp.diets:type_name -> motesplats.type.v1.Diet
+	85,  // 10: motesplats.dinners.v1.SignUp.diets:type_name -> motesplats.type.v1.Diet
 	0,   // 11: motesplats.dinners.v1.SignUp.allergens:type_name -> motesplats.dinners.v1.Allergen
-	85,  // 12: motesplats.dinners.v1.SignUp.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
+	87,  // 12: motesplats.dinners.v1.SignUp.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
 	1,   // 13: motesplats.dinners.v1.SignUp.composition:type_name -> motesplats.dinners.v1.Composition
 	6,   // 14: motesplats.dinners.v1.SignUp.location:type_name -> motesplats.dinners.v1.Location
-	84,  // 15: motesplats.dinners.v1.SignUp.create_time:type_name -> google.protobuf.Timestamp
-	86,  // 16: motesplats.dinners.v1.GuestAttendance.attendance:type_name -> motesplats.events.v1.Attendance
-	87,  // 17: motesplats.dinners.v1.Seating.status:type_name -> motesplats.events.v1.SeatingStatus
+	86,  // 15: motesplats.dinners.v1.SignUp.create_time:type_name -> google.protobuf.Timestamp
+	88,  // 16: motesplats.dinners.v1.GuestAttendance.attendance:type_name -> motesplats.events.v1.Attendance
+	89,  // 17: motesplats.dinners.v1.Seating.status:type_name -> motesplats.events.v1.SeatingStatus
 	12,  // 18: motesplats.dinners.v1.Seating.score_parts:type_name -> motesplats.dinners.v1.ScorePart
-	84,  // 19: motesplats.dinners.v1.Seating.propose_time:type_name -> google.protobuf.Timestamp
-	84,  // 20: motesplats.dinners.v1.Seating.invite_time:type_name -> google.protobuf.Timestamp
-	84,  // 21: motesplats.dinners.v1.Seating.rsvp_deadline:type_name -> google.protobuf.Timestamp
-	84,  // 22: motesplats.dinners.v1.Seating.guest_accept_time:type_name -> google.protobuf.Timestamp
-	84,  // 23: motesplats.dinners.v1.Seating.host_accept_time:type_name -> google.protobuf.Timestamp
-	84,  // 24: motesplats.dinners.v1.Seating.decide_time:type_name -> google.protobuf.Timestamp
-	88,  // 25: motesplats.dinners.v1.Seating.declined_by:type_name -> motesplats.events.v1.DinnerParty
-	89,  // 26: motesplats.dinners.v1.Seating.decline_reason:type_name -> motesplats.events.v1.RsvpDeclineReason
+	86,  // 19: motesplats.dinners.v1.Seating.propose_time:type_name -> google.protobuf.Timestamp
+	86,  // 20: motesplats.dinners.v1.Seating.invite_time:type_name -> google.protobuf.Timestamp
+	86,  // 21: motesplats.dinners.v1.Seating.rsvp_deadline:type_name -> google.protobuf.Timestamp
+	86,  // 22: motesplats.dinners.v1.Seating.guest_accept_time:type_name -> google.protobuf.Timestamp
+	86,  // 23: motesplats.dinners.v1.Seating.host_accept_time:type_name -> google.protobuf.Timestamp
+	86,  // 24: motesplats.dinners.v1.Seating.decide_time:type_name -> google.protobuf.Timestamp
+	90,  // 25: motesplats.dinners.v1.Seating.declined_by:type_name -> motesplats.events.v1.DinnerParty
+	91,  // 26: motesplats.dinners.v1.Seating.decline_reason:type_name -> motesplats.events.v1.RsvpDeclineReason
 	13,  // 27: motesplats.dinners.v1.Seating.attendance:type_name -> motesplats.dinners.v1.GuestAttendance
 	14,  // 28: motesplats.dinners.v1.Seating.guest_feedback:type_name -> motesplats.dinners.v1.Feedback
 	14,  // 29: motesplats.dinners.v1.Seating.host_feedback:type_name -> motesplats.dinners.v1.Feedback
-	90,  // 30: motesplats.dinners.v1.Seating.participant_gender:type_name -> motesplats.type.v1.Gender
-	84,  // 31: motesplats.dinners.v1.Seating.sign_up_time:type_name -> google.protobuf.Timestamp
-	91,  // 32: motesplats.dinners.v1.Seating.reject_reason:type_name -> motesplats.proposal.v1.RejectReason
+	92,  // 30: motesplats.dinners.v1.Seating.participant_gender:type_name -> motesplats.type.v1.Gender
+	86,  // 31: motesplats.dinners.v1.Seating.sign_up_time:type_name -> google.protobuf.Timestamp
+	93,  // 32: motesplats.dinners.v1.Seating.reject_reason:type_name -> motesplats.proposal.v1.RejectReason
 	4,   // 33: motesplats.dinners.v1.UnseatedParty.reason:type_name -> motesplats.dinners.v1.UnseatedReason
 	17,  // 34: motesplats.dinners.v1.UnseatedParty.full_dinners:type_name -> motesplats.dinners.v1.FullDinners
 	5,   // 35: motesplats.dinners.v1.Job.state:type_name -> motesplats.dinners.v1.JobState
 	18,  // 36: motesplats.dinners.v1.Job.counts:type_name -> motesplats.dinners.v1.JobCounts
-	84,  // 37: motesplats.dinners.v1.Job.create_time:type_name -> google.protobuf.Timestamp
-	84,  // 38: motesplats.dinners.v1.Job.start_time:type_name -> google.protobuf.Timestamp
-	84,  // 39: motesplats.dinners.v1.Job.finish_time:type_name -> google.protobuf.Timestamp
+	86,  // 37: motesplats.dinners.v1.Job.create_time:type_name -> google.protobuf.Timestamp
+	86,  // 38: motesplats.dinners.v1.Job.start_time:type_name -> google.protobuf.Timestamp
+	86,  // 39: motesplats.dinners.v1.Job.finish_time:type_name -> google.protobuf.Timestamp
 	9,   // 40: motesplats.dinners.v1.CreateOfferRequest.offer:type_name -> motesplats.dinners.v1.Offer
 	9,   // 41: motesplats.dinners.v1.CreateOfferResponse.offer:type_name -> motesplats.dinners.v1.Offer
 	9,   // 42: motesplats.dinners.v1.GetOfferResponse.offer:type_name -> motesplats.dinners.v1.Offer
 	9,   // 43: motesplats.dinners.v1.ListOffersResponse.offers:type_name -> motesplats.dinners.v1.Offer
 	9,   // 44: motesplats.dinners.v1.UpdateOfferRequest.offer:type_name -> motesplats.dinners.v1.Offer
-	92,  // 45: motesplats.dinners.v1.UpdateOfferRequest.update_mask:type_name -> google.protobuf.FieldMask
+	94,  // 45: motesplats.dinners.v1.UpdateOfferRequest.update_mask:type_name -> google.protobuf.FieldMask
 	9,   // 46: motesplats.dinners.v1.UpdateOfferResponse.offer:type_name -> motesplats.dinners.v1.Offer
 	9,   // 47: motesplats.dinners.v1.CancelDinnerResponse.offer:type_name -> motesplats.dinners.v1.Offer
 	11,  // 48: motesplats.dinners.v1.CreateSignUpRequest.sign_up:type_name -> motesplats.dinners.v1.SignUp
@@ -6577,7 +6709,7 @@ var file_motesplats_dinners_v1_dinners_proto_depIdxs = []int32{
 	11,  // 50: motesplats.dinners.v1.GetSignUpResponse.sign_up:type_name -> motesplats.dinners.v1.SignUp
 	11,  // 51: motesplats.dinners.v1.ListSignUpsResponse.sign_ups:type_name -> motesplats.dinners.v1.SignUp
 	11,  // 52: motesplats.dinners.v1.UpdateSignUpRequest.sign_up:type_name -> motesplats.dinners.v1.SignUp
-	92,  // 53: motesplats.dinners.v1.UpdateSignUpRequest.update_mask:type_name -> google.protobuf.FieldMask
+	94,  // 53: motesplats.dinners.v1.UpdateSignUpRequest.update_mask:type_name -> google.protobuf.FieldMask
 	11,  // 54: motesplats.dinners.v1.UpdateSignUpResponse.sign_up:type_name -> motesplats.dinners.v1.SignUp
 	19,  // 55: motesplats.dinners.v1.StartMatchingJobResponse.job:type_name -> motesplats.dinners.v1.Job
 	19,  // 56: motesplats.dinners.v1.GetJobResponse.job:type_name -> motesplats.dinners.v1.Job
@@ -6586,94 +6718,97 @@ var file_motesplats_dinners_v1_dinners_proto_depIdxs = []int32{
 	16,  // 59: motesplats.dinners.v1.ListUnseatedResponse.unseated:type_name -> motesplats.dinners.v1.UnseatedParty
 	17,  // 60: motesplats.dinners.v1.ListUnseatedResponse.full_dinners:type_name -> motesplats.dinners.v1.FullDinners
 	15,  // 61: motesplats.dinners.v1.GetSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	87,  // 62: motesplats.dinners.v1.ListSeatingsRequest.statuses:type_name -> motesplats.events.v1.SeatingStatus
+	89,  // 62: motesplats.dinners.v1.ListSeatingsRequest.statuses:type_name -> motesplats.events.v1.SeatingStatus
 	15,  // 63: motesplats.dinners.v1.ListSeatingsResponse.seatings:type_name -> motesplats.dinners.v1.Seating
 	15,  // 64: motesplats.dinners.v1.ApproveSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	91,  // 65: motesplats.dinners.v1.RejectSeatingRequest.reason:type_name -> motesplats.proposal.v1.RejectReason
+	93,  // 65: motesplats.dinners.v1.RejectSeatingRequest.reason:type_name -> motesplats.proposal.v1.RejectReason
 	15,  // 66: motesplats.dinners.v1.RejectSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	88,  // 67: motesplats.dinners.v1.RecordRsvpRequest.party:type_name -> motesplats.events.v1.DinnerParty
-	89,  // 68: motesplats.dinners.v1.RecordRsvpRequest.decline_reason:type_name -> motesplats.events.v1.RsvpDeclineReason
+	90,  // 67: motesplats.dinners.v1.RecordRsvpRequest.party:type_name -> motesplats.events.v1.DinnerParty
+	91,  // 68: motesplats.dinners.v1.RecordRsvpRequest.decline_reason:type_name -> motesplats.events.v1.RsvpDeclineReason
 	15,  // 69: motesplats.dinners.v1.RecordRsvpResponse.seating:type_name -> motesplats.dinners.v1.Seating
 	15,  // 70: motesplats.dinners.v1.CancelSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
 	13,  // 71: motesplats.dinners.v1.RecordAttendanceRequest.attendance:type_name -> motesplats.dinners.v1.GuestAttendance
 	15,  // 72: motesplats.dinners.v1.RecordAttendanceResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	88,  // 73: motesplats.dinners.v1.RecordFeedbackRequest.party:type_name -> motesplats.events.v1.DinnerParty
-	14,  // 74: motesplats.dinners.v1.RecordFeedbackRequest.feedback:type_name -> motesplats.dinners.v1.Feedback
-	15,  // 75: motesplats.dinners.v1.RecordFeedbackResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	69,  // 76: motesplats.dinners.v1.WaitlistRow.need_by_date:type_name -> motesplats.dinners.v1.DateNeed
-	70,  // 77: motesplats.dinners.v1.GetWaitlistResponse.rows:type_name -> motesplats.dinners.v1.WaitlistRow
-	74,  // 78: motesplats.dinners.v1.ReportRow.rejected:type_name -> motesplats.dinners.v1.RejectReasonCount
-	75,  // 79: motesplats.dinners.v1.ReportRow.declined:type_name -> motesplats.dinners.v1.DeclineReasonCount
-	91,  // 80: motesplats.dinners.v1.RejectReasonCount.reason:type_name -> motesplats.proposal.v1.RejectReason
-	89,  // 81: motesplats.dinners.v1.DeclineReasonCount.reason:type_name -> motesplats.events.v1.RsvpDeclineReason
-	73,  // 82: motesplats.dinners.v1.GetReportResponse.rows:type_name -> motesplats.dinners.v1.ReportRow
-	93,  // 83: motesplats.dinners.v1.GetReportResponse.equity:type_name -> motesplats.type.v1.EquityGroup
-	90,  // 84: motesplats.dinners.v1.PoolGuest.gender:type_name -> motesplats.type.v1.Gender
-	84,  // 85: motesplats.dinners.v1.PoolGuest.event_time:type_name -> google.protobuf.Timestamp
-	84,  // 86: motesplats.dinners.v1.PoolHost.event_time:type_name -> google.protobuf.Timestamp
-	11,  // 87: motesplats.dinners.v1.JobSnapshot.sign_ups:type_name -> motesplats.dinners.v1.SignUp
-	9,   // 88: motesplats.dinners.v1.JobSnapshot.offers:type_name -> motesplats.dinners.v1.Offer
-	79,  // 89: motesplats.dinners.v1.JobSnapshot.tables:type_name -> motesplats.dinners.v1.JobTable
-	16,  // 90: motesplats.dinners.v1.JobResult.unseated:type_name -> motesplats.dinners.v1.UnseatedParty
-	17,  // 91: motesplats.dinners.v1.JobResult.full_dinners:type_name -> motesplats.dinners.v1.FullDinners
-	82,  // 92: motesplats.dinners.v1.JobResult.counted_dinners:type_name -> motesplats.dinners.v1.CountedDinner
-	20,  // 93: motesplats.dinners.v1.DinnerService.CreateOffer:input_type -> motesplats.dinners.v1.CreateOfferRequest
-	22,  // 94: motesplats.dinners.v1.DinnerService.GetOffer:input_type -> motesplats.dinners.v1.GetOfferRequest
-	24,  // 95: motesplats.dinners.v1.DinnerService.ListOffers:input_type -> motesplats.dinners.v1.ListOffersRequest
-	26,  // 96: motesplats.dinners.v1.DinnerService.UpdateOffer:input_type -> motesplats.dinners.v1.UpdateOfferRequest
-	28,  // 97: motesplats.dinners.v1.DinnerService.DeleteOffer:input_type -> motesplats.dinners.v1.DeleteOfferRequest
-	30,  // 98: motesplats.dinners.v1.DinnerService.CancelDinner:input_type -> motesplats.dinners.v1.CancelDinnerRequest
-	32,  // 99: motesplats.dinners.v1.DinnerService.CreateSignUp:input_type -> motesplats.dinners.v1.CreateSignUpRequest
-	34,  // 100: motesplats.dinners.v1.DinnerService.GetSignUp:input_type -> motesplats.dinners.v1.GetSignUpRequest
-	36,  // 101: motesplats.dinners.v1.DinnerService.ListSignUps:input_type -> motesplats.dinners.v1.ListSignUpsRequest
-	38,  // 102: motesplats.dinners.v1.DinnerService.UpdateSignUp:input_type -> motesplats.dinners.v1.UpdateSignUpRequest
-	40,  // 103: motesplats.dinners.v1.DinnerService.DeleteSignUp:input_type -> motesplats.dinners.v1.DeleteSignUpRequest
-	42,  // 104: motesplats.dinners.v1.DinnerService.StartMatchingJob:input_type -> motesplats.dinners.v1.StartMatchingJobRequest
-	44,  // 105: motesplats.dinners.v1.DinnerService.GetJob:input_type -> motesplats.dinners.v1.GetJobRequest
-	46,  // 106: motesplats.dinners.v1.DinnerService.ListJobs:input_type -> motesplats.dinners.v1.ListJobsRequest
-	48,  // 107: motesplats.dinners.v1.DinnerService.WatchJob:input_type -> motesplats.dinners.v1.WatchJobRequest
-	50,  // 108: motesplats.dinners.v1.DinnerService.ListUnseated:input_type -> motesplats.dinners.v1.ListUnseatedRequest
-	52,  // 109: motesplats.dinners.v1.DinnerService.GetSeating:input_type -> motesplats.dinners.v1.GetSeatingRequest
-	54,  // 110: motesplats.dinners.v1.DinnerService.ListSeatings:input_type -> motesplats.dinners.v1.ListSeatingsRequest
-	56,  // 111: motesplats.dinners.v1.DinnerService.ApproveSeating:input_type -> motesplats.dinners.v1.ApproveSeatingRequest
-	58,  // 112: motesplats.dinners.v1.DinnerService.RejectSeating:input_type -> motesplats.dinners.v1.RejectSeatingRequest
-	60,  // 113: motesplats.dinners.v1.DinnerService.RecordRsvp:input_type -> motesplats.dinners.v1.RecordRsvpRequest
-	62,  // 114: motesplats.dinners.v1.DinnerService.CancelSeating:input_type -> motesplats.dinners.v1.CancelSeatingRequest
-	64,  // 115: motesplats.dinners.v1.DinnerService.RecordAttendance:input_type -> motesplats.dinners.v1.RecordAttendanceRequest
-	66,  // 116: motesplats.dinners.v1.DinnerService.RecordFeedback:input_type -> motesplats.dinners.v1.RecordFeedbackRequest
-	68,  // 117: motesplats.dinners.v1.DinnerService.GetWaitlist:input_type -> motesplats.dinners.v1.GetWaitlistRequest
-	72,  // 118: motesplats.dinners.v1.DinnerService.GetReport:input_type -> motesplats.dinners.v1.GetReportRequest
-	21,  // 119: motesplats.dinners.v1.DinnerService.CreateOffer:output_type -> motesplats.dinners.v1.CreateOfferResponse
-	23,  // 120: motesplats.dinners.v1.DinnerService.GetOffer:output_type -> motesplats.dinners.v1.GetOfferResponse
-	25,  // 121: motesplats.dinners.v1.DinnerService.ListOffers:output_type -> motesplats.dinners.v1.ListOffersResponse
-	27,  // 122: motesplats.dinners.v1.DinnerService.UpdateOffer:output_type -> motesplats.dinners.v1.UpdateOfferResponse
-	29,  // 123: motesplats.dinners.v1.DinnerService.DeleteOffer:output_type -> motesplats.dinners.v1.DeleteOfferResponse
-	31,  // 124: motesplats.dinners.v1.DinnerService.CancelDinner:output_type -> motesplats.dinners.v1.CancelDinnerResponse
-	33,  // 125: motesplats.dinners.v1.DinnerService.CreateSignUp:output_type -> motesplats.dinners.v1.CreateSignUpResponse
-	35,  // 126: motesplats.dinners.v1.DinnerService.GetSignUp:output_type -> motesplats.dinners.v1.GetSignUpResponse
-	37,  // 127: motesplats.dinners.v1.DinnerService.ListSignUps:output_type -> motesplats.dinners.v1.ListSignUpsResponse
-	39,  // 128: motesplats.dinners.v1.DinnerService.UpdateSignUp:output_type -> motesplats.dinners.v1.UpdateSignUpResponse
-	41,  // 129: motesplats.dinners.v1.DinnerService.DeleteSignUp:output_type -> motesplats.dinners.v1.DeleteSignUpResponse
-	43,  // 130: motesplats.dinners.v1.DinnerService.StartMatchingJob:output_type -> motesplats.dinners.v1.StartMatchingJobResponse
-	45,  // 131: motesplats.dinners.v1.DinnerService.GetJob:output_type -> motesplats.dinners.v1.GetJobResponse
-	47,  // 132: motesplats.dinners.v1.DinnerService.ListJobs:output_type -> motesplats.dinners.v1.ListJobsResponse
-	49,  // 133: motesplats.dinners.v1.DinnerService.WatchJob:output_type -> motesplats.dinners.v1.WatchJobResponse
-	51,  // 134: motesplats.dinners.v1.DinnerService.ListUnseated:output_type -> motesplats.dinners.v1.ListUnseatedResponse
-	53,  // 135: motesplats.dinners.v1.DinnerService.GetSeating:output_type -> motesplats.dinners.v1.GetSeatingResponse
-	55,  // 136: motesplats.dinners.v1.DinnerService.ListSeatings:output_type -> motesplats.dinners.v1.ListSeatingsResponse
-	57,  // 137: motesplats.dinners.v1.DinnerService.ApproveSeating:output_type -> motesplats.dinners.v1.ApproveSeatingResponse
-	59,  // 138: motesplats.dinners.v1.DinnerService.RejectSeating:output_type -> motesplats.dinners.v1.RejectSeatingResponse
-	61,  // 139: motesplats.dinners.v1.DinnerService.RecordRsvp:output_type -> motesplats.dinners.v1.RecordRsvpResponse
-	63,  // 140: motesplats.dinners.v1.DinnerService.CancelSeating:output_type -> motesplats.dinners.v1.CancelSeatingResponse
-	65,  // 141: motesplats.dinners.v1.DinnerService.RecordAttendance:output_type -> motesplats.dinners.v1.RecordAttendanceResponse
-	67,  // 142: motesplats.dinners.v1.DinnerService.RecordFeedback:output_type -> motesplats.dinners.v1.RecordFeedbackResponse
-	71,  // 143: motesplats.dinners.v1.DinnerService.GetWaitlist:output_type -> motesplats.dinners.v1.GetWaitlistResponse
-	76,  // 144: motesplats.dinners.v1.DinnerService.GetReport:output_type -> motesplats.dinners.v1.GetReportResponse
-	119, // [119:145] is the sub-list for method output_type
-	93,  // [93:119] is the sub-list for method input_type
-	93,  // [93:93] is the sub-list for extension type_name
-	93,  // [93:93] is the sub-list for extension extendee
-	0,   // [0:93] is the sub-list for field type_name
+	15,  // 73: motesplats.dinners.v1.RecordPastSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
+	90,  // 74: motesplats.dinners.v1.RecordFeedbackRequest.party:type_name -> motesplats.events.v1.DinnerParty
+	14,  // 75: motesplats.dinners.v1.RecordFeedbackRequest.feedback:type_name -> motesplats.dinners.v1.Feedback
+	15,  // 76: motesplats.dinners.v1.RecordFeedbackResponse.seating:type_name -> motesplats.dinners.v1.Seating
+	71,  // 77: motesplats.dinners.v1.WaitlistRow.need_by_date:type_name -> motesplats.dinners.v1.DateNeed
+	72,  // 78: motesplats.dinners.v1.GetWaitlistResponse.rows:type_name -> motesplats.dinners.v1.WaitlistRow
+	76,  // 79: motesplats.dinners.v1.ReportRow.rejected:type_name -> motesplats.dinners.v1.RejectReasonCount
+	77,  // 80: motesplats.dinners.v1.ReportRow.declined:type_name -> motesplats.dinners.v1.DeclineReasonCount
+	93,  // 81: motesplats.dinners.v1.RejectReasonCount.reason:type_name -> motesplats.proposal.v1.RejectReason
+	91,  // 82: motesplats.dinners.v1.DeclineReasonCount.reason:type_name -> motesplats.events.v1.RsvpDeclineReason
+	75,  // 83: motesplats.dinners.v1.GetReportResponse.rows:type_name -> motesplats.dinners.v1.ReportRow
+	95,  // 84: motesplats.dinners.v1.GetReportResponse.equity:type_name -> motesplats.type.v1.EquityGroup
+	92,  // 85: motesplats.dinners.v1.PoolGuest.gender:type_name -> motesplats.type.v1.Gender
+	86,  // 86: motesplats.dinners.v1.PoolGuest.event_time:type_name -> google.protobuf.Timestamp
+	86,  // 87: motesplats.dinners.v1.PoolHost.event_time:type_name -> google.protobuf.Timestamp
+	11,  // 88: motesplats.dinners.v1.JobSnapshot.sign_ups:type_name -> motesplats.dinners.v1.SignUp
+	9,   // 89: motesplats.dinners.v1.JobSnapshot.offers:type_name -> motesplats.dinners.v1.Offer
+	81,  // 90: motesplats.dinners.v1.JobSnapshot.tables:type_name -> motesplats.dinners.v1.JobTable
+	16,  // 91: motesplats.dinners.v1.JobResult.unseated:type_name -> motesplats.dinners.v1.UnseatedParty
+	17,  // 92: motesplats.dinners.v1.JobResult.full_dinners:type_name -> motesplats.dinners.v1.FullDinners
+	84,  // 93: motesplats.dinners.v1.JobResult.counted_dinners:type_name -> motesplats.dinners.v1.CountedDinner
+	20,  // 94: motesplats.dinners.v1.DinnerService.CreateOffer:input_type -> motesplats.dinners.v1.CreateOfferRequest
+	22,  // 95: motesplats.dinners.v1.DinnerService.GetOffer:input_type -> motesplats.dinners.v1.GetOfferRequest
+	24,  // 96: motesplats.dinners.v1.DinnerService.ListOffers:input_type -> motesplats.dinners.v1.ListOffersRequest
+	26,  // 97: motesplats.dinners.v1.DinnerService.UpdateOffer:input_type -> motesplats.dinners.v1.UpdateOfferRequest
+	28,  // 98: motesplats.dinners.v1.DinnerService.DeleteOffer:input_type -> motesplats.dinners.v1.DeleteOfferRequest
+	30,  // 99: motesplats.dinners.v1.DinnerService.CancelDinner:input_type -> motesplats.dinners.v1.CancelDinnerRequest
+	32,  // 100: motesplats.dinners.v1.DinnerService.CreateSignUp:input_type -> motesplats.dinners.v1.CreateSignUpRequest
+	34,  // 101: motesplats.dinners.v1.DinnerService.GetSignUp:input_type -> motesplats.dinners.v1.GetSignUpRequest
+	36,  // 102: motesplats.dinners.v1.DinnerService.ListSignUps:input_type -> motesplats.dinners.v1.ListSignUpsRequest
+	38,  // 103: motesplats.dinners.v1.DinnerService.UpdateSignUp:input_type -> motesplats.dinners.v1.UpdateSignUpRequest
+	40,  // 104: motesplats.dinners.v1.DinnerService.DeleteSignUp:input_type -> motesplats.dinners.v1.DeleteSignUpRequest
+	42,  // 105: motesplats.dinners.v1.DinnerService.StartMatchingJob:input_type -> motesplats.dinners.v1.StartMatchingJobRequest
+	44,  // 106: motesplats.dinners.v1.DinnerService.GetJob:input_type -> motesplats.dinners.v1.GetJobRequest
+	46,  // 107: motesplats.dinners.v1.DinnerService.ListJobs:input_type -> motesplats.dinners.v1.ListJobsRequest
+	48,  // 108: motesplats.dinners.v1.DinnerService.WatchJob:input_type -> motesplats.dinners.v1.WatchJobRequest
+	50,  // 109: motesplats.dinners.v1.DinnerService.ListUnseated:input_type -> motesplats.dinners.v1.ListUnseatedRequest
+	52,  // 110: motesplats.dinners.v1.DinnerService.GetSeating:input_type -> motesplats.dinners.v1.GetSeatingRequest
+	54,  // 111: motesplats.dinners.v1.DinnerService.ListSeatings:input_type -> motesplats.dinners.v1.ListSeatingsRequest
+	56,  // 112: motesplats.dinners.v1.DinnerService.ApproveSeating:input_type -> motesplats.dinners.v1.ApproveSeatingRequest
+	58,  // 113: motesplats.dinners.v1.DinnerService.RejectSeating:input_type -> motesplats.dinners.v1.RejectSeatingRequest
+	60,  // 114: motesplats.dinners.v1.DinnerService.RecordRsvp:input_type -> motesplats.dinners.v1.RecordRsvpRequest
+	62,  // 115: motesplats.dinners.v1.DinnerService.CancelSeating:input_type -> motesplats.dinners.v1.CancelSeatingRequest
+	64,  // 116: motesplats.dinners.v1.DinnerService.RecordAttendance:input_type -> motesplats.dinners.v1.RecordAttendanceRequest
+	66,  // 117: motesplats.dinners.v1.DinnerService.RecordPastSeating:input_type -> motesplats.dinners.v1.RecordPastSeatingRequest
+	68,  // 118: motesplats.dinners.v1.DinnerService.RecordFeedback:input_type -> motesplats.dinners.v1.RecordFeedbackRequest
+	70,  // 119: motesplats.dinners.v1.DinnerService.GetWaitlist:input_type -> motesplats.dinners.v1.GetWaitlistRequest
+	74,  // 120: motesplats.dinners.v1.DinnerService.GetReport:input_type -> motesplats.dinners.v1.GetReportRequest
+	21,  // 121: motesplats.dinners.v1.DinnerService.CreateOffer:output_type -> motesplats.dinners.v1.CreateOfferResponse
+	23,  // 122: motesplats.dinners.v1.DinnerService.GetOffer:output_type -> motesplats.dinners.v1.GetOfferResponse
+	25,  // 123: motesplats.dinners.v1.DinnerService.ListOffers:output_type -> motesplats.dinners.v1.ListOffersResponse
+	27,  // 124: motesplats.dinners.v1.DinnerService.UpdateOffer:output_type -> motesplats.dinners.v1.UpdateOfferResponse
+	29,  // 125: motesplats.dinners.v1.DinnerService.DeleteOffer:output_type -> motesplats.dinners.v1.DeleteOfferResponse
+	31,  // 126: motesplats.dinners.v1.DinnerService.CancelDinner:output_type -> motesplats.dinners.v1.CancelDinnerResponse
+	33,  // 127: motesplats.dinners.v1.DinnerService.CreateSignUp:output_type -> motesplats.dinners.v1.CreateSignUpResponse
+	35,  // 128: motesplats.dinners.v1.DinnerService.GetSignUp:output_type -> motesplats.dinners.v1.GetSignUpResponse
+	37,  // 129: motesplats.dinners.v1.DinnerService.ListSignUps:output_type -> motesplats.dinners.v1.ListSignUpsResponse
+	39,  // 130: motesplats.dinners.v1.DinnerService.UpdateSignUp:output_type -> motesplats.dinners.v1.UpdateSignUpResponse
+	41,  // 131: motesplats.dinners.v1.DinnerService.DeleteSignUp:output_type -> motesplats.dinners.v1.DeleteSignUpResponse
+	43,  // 132: motesplats.dinners.v1.DinnerService.StartMatchingJob:output_type -> motesplats.dinners.v1.StartMatchingJobResponse
+	45,  // 133: motesplats.dinners.v1.DinnerService.GetJob:output_type -> motesplats.dinners.v1.GetJobResponse
+	47,  // 134: motesplats.dinners.v1.DinnerService.ListJobs:output_type -> motesplats.dinners.v1.ListJobsResponse
+	49,  // 135: motesplats.dinners.v1.DinnerService.WatchJob:output_type -> motesplats.dinners.v1.WatchJobResponse
+	51,  // 136: motesplats.dinners.v1.DinnerService.ListUnseated:output_type -> motesplats.dinners.v1.ListUnseatedResponse
+	53,  // 137: motesplats.dinners.v1.DinnerService.GetSeating:output_type -> motesplats.dinners.v1.GetSeatingResponse
+	55,  // 138: motesplats.dinners.v1.DinnerService.ListSeatings:output_type -> motesplats.dinners.v1.ListSeatingsResponse
+	57,  // 139: motesplats.dinners.v1.DinnerService.ApproveSeating:output_type -> motesplats.dinners.v1.ApproveSeatingResponse
+	59,  // 140: motesplats.dinners.v1.DinnerService.RejectSeating:output_type -> motesplats.dinners.v1.RejectSeatingResponse
+	61,  // 141: motesplats.dinners.v1.DinnerService.RecordRsvp:output_type -> motesplats.dinners.v1.RecordRsvpResponse
+	63,  // 142: motesplats.dinners.v1.DinnerService.CancelSeating:output_type -> motesplats.dinners.v1.CancelSeatingResponse
+	65,  // 143: motesplats.dinners.v1.DinnerService.RecordAttendance:output_type -> motesplats.dinners.v1.RecordAttendanceResponse
+	67,  // 144: motesplats.dinners.v1.DinnerService.RecordPastSeating:output_type -> motesplats.dinners.v1.RecordPastSeatingResponse
+	69,  // 145: motesplats.dinners.v1.DinnerService.RecordFeedback:output_type -> motesplats.dinners.v1.RecordFeedbackResponse
+	73,  // 146: motesplats.dinners.v1.DinnerService.GetWaitlist:output_type -> motesplats.dinners.v1.GetWaitlistResponse
+	78,  // 147: motesplats.dinners.v1.DinnerService.GetReport:output_type -> motesplats.dinners.v1.GetReportResponse
+	121, // [121:148] is the sub-list for method output_type
+	94,  // [94:121] is the sub-list for method input_type
+	94,  // [94:94] is the sub-list for extension type_name
+	94,  // [94:94] is the sub-list for extension extendee
+	0,   // [0:94] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_dinners_v1_dinners_proto_init() }
@@ -6687,7 +6822,7 @@ func file_motesplats_dinners_v1_dinners_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_motesplats_dinners_v1_dinners_proto_rawDesc), len(file_motesplats_dinners_v1_dinners_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   77,
+			NumMessages:   79,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -26,32 +26,33 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	DinnerService_CreateOffer_FullMethodName      = "/motesplats.dinners.v1.DinnerService/CreateOffer"
-	DinnerService_GetOffer_FullMethodName         = "/motesplats.dinners.v1.DinnerService/GetOffer"
-	DinnerService_ListOffers_FullMethodName       = "/motesplats.dinners.v1.DinnerService/ListOffers"
-	DinnerService_UpdateOffer_FullMethodName      = "/motesplats.dinners.v1.DinnerService/UpdateOffer"
-	DinnerService_DeleteOffer_FullMethodName      = "/motesplats.dinners.v1.DinnerService/DeleteOffer"
-	DinnerService_CancelDinner_FullMethodName     = "/motesplats.dinners.v1.DinnerService/CancelDinner"
-	DinnerService_CreateSignUp_FullMethodName     = "/motesplats.dinners.v1.DinnerService/CreateSignUp"
-	DinnerService_GetSignUp_FullMethodName        = "/motesplats.dinners.v1.DinnerService/GetSignUp"
-	DinnerService_ListSignUps_FullMethodName      = "/motesplats.dinners.v1.DinnerService/ListSignUps"
-	DinnerService_UpdateSignUp_FullMethodName     = "/motesplats.dinners.v1.DinnerService/UpdateSignUp"
-	DinnerService_DeleteSignUp_FullMethodName     = "/motesplats.dinners.v1.DinnerService/DeleteSignUp"
-	DinnerService_StartMatchingJob_FullMethodName = "/motesplats.dinners.v1.DinnerService/StartMatchingJob"
-	DinnerService_GetJob_FullMethodName           = "/motesplats.dinners.v1.DinnerService/GetJob"
-	DinnerService_ListJobs_FullMethodName         = "/motesplats.dinners.v1.DinnerService/ListJobs"
-	DinnerService_WatchJob_FullMethodName         = "/motesplats.dinners.v1.DinnerService/WatchJob"
-	DinnerService_ListUnseated_FullMethodName     = "/motesplats.dinners.v1.DinnerService/ListUnseated"
-	DinnerService_GetSeating_FullMethodName       = "/motesplats.dinners.v1.DinnerService/GetSeating"
-	DinnerService_ListSeatings_FullMethodName     = "/motesplats.dinners.v1.DinnerService/ListSeatings"
-	DinnerService_ApproveSeating_FullMethodName   = "/motesplats.dinners.v1.DinnerService/ApproveSeating"
-	DinnerService_RejectSeating_FullMethodName    = "/motesplats.dinners.v1.DinnerService/RejectSeating"
-	DinnerService_RecordRsvp_FullMethodName       = "/motesplats.dinners.v1.DinnerService/RecordRsvp"
-	DinnerService_CancelSeating_FullMethodName    = "/motesplats.dinners.v1.DinnerService/CancelSeating"
-	DinnerService_RecordAttendance_FullMethodName = "/motesplats.dinners.v1.DinnerService/RecordAttendance"
-	DinnerService_RecordFeedback_FullMethodName   = "/motesplats.dinners.v1.DinnerService/RecordFeedback"
-	DinnerService_GetWaitlist_FullMethodName      = "/motesplats.dinners.v1.DinnerService/GetWaitlist"
-	DinnerService_GetReport_FullMethodName        = "/motesplats.dinners.v1.DinnerService/GetReport"
+	DinnerService_CreateOffer_FullMethodName       = "/motesplats.dinners.v1.DinnerService/CreateOffer"
+	DinnerService_GetOffer_FullMethodName          = "/motesplats.dinners.v1.DinnerService/GetOffer"
+	DinnerService_ListOffers_FullMethodName        = "/motesplats.dinners.v1.DinnerService/ListOffers"
+	DinnerService_UpdateOffer_FullMethodName       = "/motesplats.dinners.v1.DinnerService/UpdateOffer"
+	DinnerService_DeleteOffer_FullMethodName       = "/motesplats.dinners.v1.DinnerService/DeleteOffer"
+	DinnerService_CancelDinner_FullMethodName      = "/motesplats.dinners.v1.DinnerService/CancelDinner"
+	DinnerService_CreateSignUp_FullMethodName      = "/motesplats.dinners.v1.DinnerService/CreateSignUp"
+	DinnerService_GetSignUp_FullMethodName         = "/motesplats.dinners.v1.DinnerService/GetSignUp"
+	DinnerService_ListSignUps_FullMethodName       = "/motesplats.dinners.v1.DinnerService/ListSignUps"
+	DinnerService_UpdateSignUp_FullMethodName      = "/motesplats.dinners.v1.DinnerService/UpdateSignUp"
+	DinnerService_DeleteSignUp_FullMethodName      = "/motesplats.dinners.v1.DinnerService/DeleteSignUp"
+	DinnerService_StartMatchingJob_FullMethodName  = "/motesplats.dinners.v1.DinnerService/StartMatchingJob"
+	DinnerService_GetJob_FullMethodName            = "/motesplats.dinners.v1.DinnerService/GetJob"
+	DinnerService_ListJobs_FullMethodName          = "/motesplats.dinners.v1.DinnerService/ListJobs"
+	DinnerService_WatchJob_FullMethodName          = "/motesplats.dinners.v1.DinnerService/WatchJob"
+	DinnerService_ListUnseated_FullMethodName      = "/motesplats.dinners.v1.DinnerService/ListUnseated"
+	DinnerService_GetSeating_FullMethodName        = "/motesplats.dinners.v1.DinnerService/GetSeating"
+	DinnerService_ListSeatings_FullMethodName      = "/motesplats.dinners.v1.DinnerService/ListSeatings"
+	DinnerService_ApproveSeating_FullMethodName    = "/motesplats.dinners.v1.DinnerService/ApproveSeating"
+	DinnerService_RejectSeating_FullMethodName     = "/motesplats.dinners.v1.DinnerService/RejectSeating"
+	DinnerService_RecordRsvp_FullMethodName        = "/motesplats.dinners.v1.DinnerService/RecordRsvp"
+	DinnerService_CancelSeating_FullMethodName     = "/motesplats.dinners.v1.DinnerService/CancelSeating"
+	DinnerService_RecordAttendance_FullMethodName  = "/motesplats.dinners.v1.DinnerService/RecordAttendance"
+	DinnerService_RecordPastSeating_FullMethodName = "/motesplats.dinners.v1.DinnerService/RecordPastSeating"
+	DinnerService_RecordFeedback_FullMethodName    = "/motesplats.dinners.v1.DinnerService/RecordFeedback"
+	DinnerService_GetWaitlist_FullMethodName       = "/motesplats.dinners.v1.DinnerService/GetWaitlist"
+	DinnerService_GetReport_FullMethodName         = "/motesplats.dinners.v1.DinnerService/GetReport"
 )
 
 // DinnerServiceClient is the client API for DinnerService service.
@@ -139,6 +140,13 @@ type DinnerServiceClient interface {
 	// RecordAttendance records, for a confirmed seating on or after its
 	// date, what happened with each guest; the seating becomes held.
 	RecordAttendance(ctx context.Context, in *RecordAttendanceRequest, opts ...grpc.CallOption) (*RecordAttendanceResponse, error)
+	// RecordPastSeating records a confirmed seating at a dinner that took
+	// place before today but never went through a job (history brought in by
+	// an admin: a city's paper records, the demo data). Admin only; the date
+	// is before today and at most a year back; the offer gets the date if it
+	// lacks it. Attendance and feedback then go the usual way. Idempotent:
+	// the seating's id derives from sign-up, offer and date.
+	RecordPastSeating(ctx context.Context, in *RecordPastSeatingRequest, opts ...grpc.CallOption) (*RecordPastSeatingResponse, error)
 	// RecordFeedback records the short structured feedback of the guest or
 	// the host of a held dinner.
 	RecordFeedback(ctx context.Context, in *RecordFeedbackRequest, opts ...grpc.CallOption) (*RecordFeedbackResponse, error)
@@ -397,6 +405,16 @@ func (c *dinnerServiceClient) RecordAttendance(ctx context.Context, in *RecordAt
 	return out, nil
 }
 
+func (c *dinnerServiceClient) RecordPastSeating(ctx context.Context, in *RecordPastSeatingRequest, opts ...grpc.CallOption) (*RecordPastSeatingResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RecordPastSeatingResponse)
+	err := c.cc.Invoke(ctx, DinnerService_RecordPastSeating_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *dinnerServiceClient) RecordFeedback(ctx context.Context, in *RecordFeedbackRequest, opts ...grpc.CallOption) (*RecordFeedbackResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(RecordFeedbackResponse)
@@ -512,6 +530,13 @@ type DinnerServiceServer interface {
 	// RecordAttendance records, for a confirmed seating on or after its
 	// date, what happened with each guest; the seating becomes held.
 	RecordAttendance(context.Context, *RecordAttendanceRequest) (*RecordAttendanceResponse, error)
+	// RecordPastSeating records a confirmed seating at a dinner that took
+	// place before today but never went through a job (history brought in by
+	// an admin: a city's paper records, the demo data). Admin only; the date
+	// is before today and at most a year back; the offer gets the date if it
+	// lacks it. Attendance and feedback then go the usual way. Idempotent:
+	// the seating's id derives from sign-up, offer and date.
+	RecordPastSeating(context.Context, *RecordPastSeatingRequest) (*RecordPastSeatingResponse, error)
 	// RecordFeedback records the short structured feedback of the guest or
 	// the host of a held dinner.
 	RecordFeedback(context.Context, *RecordFeedbackRequest) (*RecordFeedbackResponse, error)
@@ -599,6 +624,9 @@ func (UnimplementedDinnerServiceServer) CancelSeating(context.Context, *CancelSe
 }
 func (UnimplementedDinnerServiceServer) RecordAttendance(context.Context, *RecordAttendanceRequest) (*RecordAttendanceResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RecordAttendance not implemented")
+}
+func (UnimplementedDinnerServiceServer) RecordPastSeating(context.Context, *RecordPastSeatingRequest) (*RecordPastSeatingResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RecordPastSeating not implemented")
 }
 func (UnimplementedDinnerServiceServer) RecordFeedback(context.Context, *RecordFeedbackRequest) (*RecordFeedbackResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RecordFeedback not implemented")
@@ -1037,6 +1065,24 @@ func _DinnerService_RecordAttendance_Handler(srv interface{}, ctx context.Contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _DinnerService_RecordPastSeating_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RecordPastSeatingRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DinnerServiceServer).RecordPastSeating(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DinnerService_RecordPastSeating_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DinnerServiceServer).RecordPastSeating(ctx, req.(*RecordPastSeatingRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _DinnerService_RecordFeedback_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(RecordFeedbackRequest)
 	if err := dec(in); err != nil {
@@ -1185,6 +1231,10 @@ var DinnerService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RecordAttendance",
 			Handler:    _DinnerService_RecordAttendance_Handler,
+		},
+		{
+			MethodName: "RecordPastSeating",
+			Handler:    _DinnerService_RecordPastSeating_Handler,
 		},
 		{
 			MethodName: "RecordFeedback",
