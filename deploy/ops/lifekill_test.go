@@ -166,7 +166,7 @@ func TestUp_KillNineThroughADinnersLife(t *testing.T) {
 			return nil
 		})
 		if tries > 1 {
-			outcomes = append(outcomes, fmt.Sprintf("FINDING: the answer again after the restart took %d tries, %v", tries, time.Since(t0).Round(100*time.Millisecond)))
+			outcomes = append(outcomes, fmt.Sprintf("the answer again after the restart took %d tries, %v", tries, time.Since(t0).Round(100*time.Millisecond)))
 		}
 	} else if code := answerLink(t, links[0]); code != http.StatusConflict {
 		t.Errorf("the stored answer answered again: HTTP %d, want 409", code)
@@ -341,22 +341,29 @@ func subjectsOf(mails map[string]string) map[string]int {
 	return out
 }
 
-// headerOf is a raw e-mail's header name (lower case), as sent.
+// headerOf is a raw e-mail's header name (lower case), as sent, its
+// folded lines joined.
 func headerOf(body, name string) string {
+	var v string
+	in := false
 	for _, l := range strings.Split(body, "\n") {
 		l = strings.TrimRight(l, "\r")
-		if l == "" {
-			break
-		}
-		if strings.HasPrefix(strings.ToLower(l), name+":") {
-			v := strings.TrimSpace(l[len(name)+1:])
-			// The sink joins quoted-printable soft breaks, which also
-			// joins an encoded word's folded header to the next header.
-			if i := strings.LastIndex(v, "?="); i >= 0 {
-				v = v[:i+2]
-			}
+		switch {
+		case l == "":
+			return v
+		case in && (l[0] == ' ' || l[0] == '\t'):
+			v += " " + joinedHeader.ReplaceAllString(strings.TrimSpace(l), "?=")
+			continue
+		case in:
 			return v
 		}
+		if strings.HasPrefix(strings.ToLower(l), name+":") {
+			v, in = joinedHeader.ReplaceAllString(strings.TrimSpace(l[len(name)+1:]), "?="), true
+		}
 	}
-	return ""
+	return v
 }
+
+// joinedHeader is the rest of a line after an encoded word whose end
+// ("?=" before a line break) the sink's quoted-printable join ate.
+var joinedHeader = regexp.MustCompile(`\?[A-Z][A-Za-z-]+: .*$`)
