@@ -18,6 +18,8 @@ type guestAndHost struct {
 	org      string
 	gid, hid string
 	day      string
+	// start is the dinner's start time, HH:MM; 18:00 when empty.
+	start string
 }
 
 // newGuestAndHost makes them through api and the volunteers service of s.
@@ -45,9 +47,13 @@ func newGuestAndHost(t *testing.T, s *system, api *gatewayAPI, org string) guest
 func (g guestAndHost) offerAndSignUp(t *testing.T, api *gatewayAPI, address string) (offer, signup string) {
 	t.Helper()
 	testutil.CheckFor(t, 30*time.Second, 100*time.Millisecond, func() error {
+		start := g.start
+		if start == "" {
+			start = "18:00"
+		}
 		out, err := api.try("DinnersService/CreateDinnerOffer", map[string]any{"requestId": g.m.run + "-offer", "offer": map[string]any{
 			"organisationId": g.org, "municipalityCode": "0880", "volunteerId": g.hid, "seats": 4, "address": address,
-			"composition": "COMPOSITION_COUPLE", "languages": []any{"ar", "sv"}, "dinners": []any{map[string]any{"date": g.day, "startTime": "18:00"}}}})
+			"composition": "COMPOSITION_COUPLE", "languages": []any{"ar", "sv"}, "dinners": []any{map[string]any{"date": g.day, "startTime": start}}}})
 		if err == nil {
 			offer = out["offer"].(map[string]any)["offer"].(map[string]any)["id"].(string)
 		}
