@@ -215,12 +215,26 @@ func listSeatings(ctx context.Context, d dinnersClient, ask askNamesakes, args [
 					why = append(why, fmt.Sprintf("%s %+d", p.GetRule(), p.GetPoints()))
 				}
 			}
-			fmt.Fprintf(e.Out, "%s\t%s\t%s %s\t%s\t%s (%s)\n", s.GetId(), e.f("dinners.seating.who", e.apart(apart.Named(v.GetParticipantName(), s.GetMunicipalityCode()), told[s.GetParticipantId()]), s.GetPartySize(),
+			fmt.Fprintf(e.Out, "%s\t%s\t%s %s\t%s\t%s\n", s.GetId(), e.f("dinners.seating.who", e.apart(apart.Named(v.GetParticipantName(), s.GetMunicipalityCode()), told[s.GetParticipantId()]), s.GetPartySize(),
 				e.apart(apart.Named(v.GetHostName(), s.GetMunicipalityCode()), hostTold[s.GetVolunteerId()])),
-				s.GetDate(), s.GetStartTime(), e.seatingStatus(s), e.f("score", s.GetScore()), strings.Join(why, ", "))
+				s.GetDate(), s.GetStartTime(), e.seatingStatus(s), seatingScore(e, s.GetScore(), why))
 		}
 		return res.Msg.GetNextPageToken(), nil
 	})
+}
+
+// seatingScore is a seating's points and why ("12 poäng (samma språk
+// +10, ...)"); a seating no job proposed (one recorded after its dinner
+// was held) has neither, and mp printed "0 poäng ()": it gets an empty
+// column, as the web shows no score for it.
+func seatingScore(e env, score int32, why []string) string {
+	if len(why) == 0 {
+		if score == 0 {
+			return ""
+		}
+		return e.f("score", score)
+	}
+	return e.f("score", score) + " (" + strings.Join(why, ", ") + ")"
 }
 
 // seatingStatus is a seating's status in the web's words ("inbjuden").
@@ -379,12 +393,28 @@ func dinnerReport(ctx context.Context, c *clients, args []string, e env) error {
 	for _, r := range res.Msg.GetReport().GetRows() {
 		group := ""
 		if d := r.GetDimension(); d != "" {
-			group = e.code("dinners.group.", d, "") + ": " + e.code("label.", r.GetValue(), "")
+			group = e.code("dinners.group.", d, "") + ": " + e.dinnerGroupValue(d, r.GetValue())
 		}
 		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", r.GetMonth(), r.GetMunicipalityCode(), group, r.GetDinnersOffered(), r.GetDinnersHeld(),
 			r.GetGuestsSeated(), r.GetGuestsAttended(), r.GetFirstTimePerMille(), r.GetNoShowPerMille(), r.GetLateCancelPerMille(), r.GetMedianWaitDays())
 	}
 	return nil
+}
+
+// dinnerGroupValue is a report row's group in words, as the web's report
+// says it: a guest whose gender is not recorded is "kön inte angivet", a
+// missing language "okänt", a language by its name ("arabiska"). mp printed
+// "språk: " with nothing after it for the rows without a value.
+func (e Env) dinnerGroupValue(dim, v string) string {
+	switch {
+	case v == "" && dim == "gender":
+		return e.t("guides.group.unspecified")
+	case v == "":
+		return e.t("guides.unknown")
+	case dim == "language":
+		return catalog.LanguageName(e.words().lang, v)
+	}
+	return e.code("label.", v, "")
 }
 
 // dinnerJobNone says in words why finished job j proposed nothing, as the
