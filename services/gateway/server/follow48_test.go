@@ -7,7 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"connectrpc.com/connect"
+
 	"github.com/motesplats/motesplats/pkg/calendar"
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	"github.com/motesplats/motesplats/pkg/testutil"
 )
 
 // TestReportCSVsRefuseWhatThePageRefuses: both report CSVs of a period
@@ -66,5 +70,47 @@ func TestReportCSVsRefuseWhatThePageRefuses(t *testing.T) {
 			!strings.Contains(text, "försök igen") {
 			t.Errorf("%s CSV while mentoring is down: %d, want 503 saying try again\n%s", format, code, trim(text))
 		}
+	}
+}
+
+// swedishCoordinator is coordinator with an account in Swedish, as the
+// ones who chose it have.
+func (e *env) swedishCoordinator(admin *apiClient, email, org string, munis ...string) *apiClient {
+	e.t.Helper()
+	if _, err := admin.users.CreateUser(testutil.Context(e.t), connect.NewRequest(&gatewayv1.CreateUserRequest{
+		User: &gatewayv1.User{Email: email, DisplayName: "Samordnare " + email, Role: gatewayv1.Role_ROLE_COORDINATOR,
+			OrganisationId: org, MunicipalityCodes: munis, Locale: "sv"}, Password: password})); err != nil {
+		e.t.Fatalf("create coordinator: %v", err)
+	}
+	return e.login(email, password)
+}
+
+// TestExpiredSessionInTheAccountsLanguage: a Swedish coordinator on a
+// browser in English whose session expired read the sign-in page's
+// notice in English: the pages before a session were in the browser's
+// language, and the sign-in did not keep the account's (ADR 0266's
+// left item). The sign-in now sets the language cookie too (ADR 0271).
+func TestExpiredSessionInTheAccountsLanguage(t *testing.T) {
+	t.Parallel()
+	clk := &clock{}
+	e := start(t, envOptions{clock: clk})
+	admin := e.login(adminEmail, adminPass)
+	org := e.createOrg("Org", "0180")
+	e.swedishCoordinator(admin, "engelsk@example.org", org, "0180")
+	b := e.browser()
+	b.c.Transport = acceptLanguage{lang: "en-GB,en;q=0.9", next: http.DefaultTransport}
+	if _, body := b.get("/signin"); !strings.Contains(body, `<html lang="en"`) {
+		t.Fatalf("the sign-in page of an English browser is not in English:\n%s", trim(visibleText(body)))
+	}
+	b.signIn("engelsk@example.org", password)
+	clk.Advance(9 * time.Hour) // past a session's 8 hours
+	res, err := b.c.Get(e.base + "/participants")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	_, body := b.get(res.Header.Get("Location"))
+	if !strings.Contains(body, "Din inloggning har gått ut. Logga in igen.") || !strings.Contains(body, `<html lang="sv"`) {
+		t.Errorf("the expired session's sign-in page is not in the account's Swedish:\n%s", trim(visibleText(body)))
 	}
 }
