@@ -114,3 +114,26 @@ func TestExpiredSessionInTheAccountsLanguage(t *testing.T) {
 		t.Errorf("the expired session's sign-in page is not in the account's Swedish:\n%s", trim(visibleText(body)))
 	}
 }
+
+// TestOverviewCountsPairsEndedLately: the overview had a tile for every
+// list a coordinator works through but the pairs that ended lately
+// (/matching?ended=1, ADR 0265), which a coordinator calls. It now counts
+// them, linked to that list (ADR 0271).
+func TestOverviewCountsPairsEndedLately(t *testing.T) {
+	t.Parallel()
+	e := start(t, envOptions{})
+	admin := e.login(adminEmail, adminPass)
+	org := e.createOrg("Förening", "0880")
+	coord := e.coordinator(admin, "slut@example.org", org, "0880")
+	endedPair(t, e, coord, "slut@example.org", org, "Aina")
+	b := e.swedishBrowser("slut@example.org")
+	code, body := b.get("/")
+	if code != http.StatusOK {
+		t.Fatalf("overview: %d", code)
+	}
+	mustContain(t, body, `<a href="/matching?ended=1#pairs"><span class="num">1</span> Par som avslutats de senaste 30 dagarna</a>`)
+	_, list := b.get("/matching?ended=1")
+	if !strings.Contains(visibleText(list), "Aina") {
+		t.Errorf("the tile's list has not the pair it counts:\n%s", trim(visibleText(list)))
+	}
+}
