@@ -29,9 +29,10 @@ const Timeout = 5 * time.Second
 type msgGetResponse struct {
 	Error   *jetstream.APIError `json:"error,omitempty"`
 	Message *struct {
-		Seq    uint64 `json:"seq"`
-		Header []byte `json:"hdrs,omitempty"`
-		Data   []byte `json:"data,omitempty"`
+		Seq    uint64    `json:"seq"`
+		Time   time.Time `json:"time"`
+		Header []byte    `json:"hdrs,omitempty"`
+		Data   []byte    `json:"data,omitempty"`
 	} `json:"message,omitempty"`
 }
 
@@ -43,11 +44,19 @@ type msgGetResponse struct {
 // leader has none, jetstream.ErrKeyDeleted for a delete or purge marker;
 // any other error means the leader could not be asked.
 func Get(ctx context.Context, js jetstream.JetStream, bucket, key string) ([]byte, uint64, error) {
+	data, rev, _, err := GetAt(ctx, js, bucket, key)
+	return data, rev, err
+}
+
+// GetAt is Get with the time the entry was written, as the stream's
+// server stamped it: a name claim's age tells a create still in flight
+// from one that died (services/volunteers, ADR 0271).
+func GetAt(ctx context.Context, js jetstream.JetStream, bucket, key string) ([]byte, uint64, time.Time, error) {
 	req, err := json.Marshal(struct {
 		LastBySubject string `json:"last_by_subj"`
 	}{"$KV." + bucket + "." + key})
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, time.Time{}, err
 	}
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
@@ -56,33 +65,33 @@ func Get(ctx context.Context, js jetstream.JetStream, bucket, key string) ([]byt
 	}
 	m, err := js.Conn().RequestWithContext(ctx, apiPrefix(js)+"STREAM.MSG.GET.KV_"+bucket, req)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, time.Time{}, err
 	}
 	var resp msgGetResponse
 	if err := json.Unmarshal(m.Data, &resp); err != nil {
-		return nil, 0, fmt.Errorf("decode stream message: %w", err)
+		return nil, 0, time.Time{}, fmt.Errorf("decode stream message: %w", err)
 	}
 	if resp.Error != nil {
 		if resp.Error.ErrorCode == jetstream.JSErrCodeMessageNotFound {
-			return nil, 0, jetstream.ErrKeyNotFound
+			return nil, 0, time.Time{}, jetstream.ErrKeyNotFound
 		}
-		return nil, 0, resp.Error
+		return nil, 0, time.Time{}, resp.Error
 	}
 	if resp.Message == nil {
-		return nil, 0, jetstream.ErrInvalidJetStreamResponse
+		return nil, 0, time.Time{}, jetstream.ErrInvalidJetStreamResponse
 	}
 	if len(resp.Message.Header) > 0 {
 		h, err := nats.DecodeHeadersMsg(resp.Message.Header)
 		if err != nil {
-			return nil, 0, fmt.Errorf("decode stream message: %w", err)
+			return nil, 0, time.Time{}, fmt.Errorf("decode stream message: %w", err)
 		}
 		// As kv.Get: an operation header, or a marker the server left
 		// (a TTL or a purge), says the key holds no value.
 		if h.Get("KV-Operation") != "" || h.Get(jetstream.MarkerReasonHeader) != "" {
-			return nil, 0, jetstream.ErrKeyDeleted
+			return nil, 0, time.Time{}, jetstream.ErrKeyDeleted
 		}
 	}
-	return resp.Message.Data, resp.Message.Seq, nil
+	return resp.Message.Data, resp.Message.Seq, resp.Message.Time, nil
 }
 
 // apiPrefix is the JetStream API prefix js sends its requests with.

@@ -98,6 +98,9 @@ type env struct {
 	// stopVolunteers is stopParticipants for the volunteers service
 	// (organisations' names, ADR 0188).
 	stopVolunteers func()
+	// stopMentoring is stopParticipants for the mentoring service (a
+	// report's pairs that cannot be read, ADR 0271).
+	stopMentoring func()
 }
 
 type envOptions struct {
@@ -201,9 +204,13 @@ func start(t testing.TB, o envOptions) *env {
 		return volunteers.Run(vctx, "127.0.0.1:0", d, volunteers.Options{}, r)
 	})
 	e.stopVolunteers = func() { stopVolunteers(); <-vdone }
+	mctx, stopMentoring := context.WithCancel(ctx)
+	mdone := make(chan struct{})
 	e.addrs.Mentoring = runPart("mentoring", func(r func(net.Addr)) error {
-		return mentoring.Run(ctx, "127.0.0.1:0", d, mentoring.Options{JobAckWait: 5 * time.Second}, r)
+		defer close(mdone)
+		return mentoring.Run(mctx, "127.0.0.1:0", d, mentoring.Options{JobAckWait: 5 * time.Second}, r)
 	})
+	e.stopMentoring = func() { stopMentoring(); <-mdone }
 	e.addrs.Dinners = runPart("dinners", func(r func(net.Addr)) error {
 		return dinners.Run(ctx, "127.0.0.1:0", d, dinners.Options{JobAckWait: 5 * time.Second}, r)
 	})

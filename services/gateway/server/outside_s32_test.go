@@ -28,7 +28,10 @@ func TestExpiredSessionSaysSo(t *testing.T) {
 	e := start(t, envOptions{clock: clk})
 	admin := e.login(adminEmail, adminPass)
 	org := e.createOrg("Org", "0180")
-	coord := e.coordinator(admin, "utgangen@example.org", org, "0180")
+	// A Swedish account: the sign-in keeps the account's language for
+	// the pages after the session (ADR 0271), and the harness's are
+	// English.
+	coord := e.swedishCoordinator(admin, "utgangen@example.org", org, "0180")
 	b := e.browser()
 	b.signIn("utgangen@example.org", password)
 	if code, _ := b.get("/participants/new"); code != http.StatusOK {

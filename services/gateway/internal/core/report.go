@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"time"
 
+	"google.golang.org/protobuf/types/known/timestamppb"
+
 	"github.com/motesplats/motesplats/pkg/apperr"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
@@ -16,6 +18,7 @@ import (
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
+	"github.com/motesplats/motesplats/services/gateway/internal/localtime"
 )
 
 // Count is one bar of a report: a label and how many.
@@ -189,6 +192,24 @@ type Dashboard struct {
 	// OpenProposals counts proposals to review; NoCheckIn active pairs
 	// that need a follow-up.
 	OpenProposals, NoCheckIn int
+	// EndedLately counts the pairs that ended since EndedSince, the list
+	// /matching?ended=1 shows: a coordinator calls the ones who ended
+	// early (ADR 0265, 0271). A total, so no name is read and nothing
+	// is audited per load, as ListPairs through the gateway would.
+	EndedLately int
+}
+
+// EndedDays is how far back "ended lately" reaches; the catalog's words
+// ("de senaste 30 dagarna") say the same number.
+const EndedDays = 30
+
+// EndedSince is the start of the Swedish day EndedDays days before now:
+// a whole day, so every page of the list asks for the same pairs all day
+// (a moment that moved with each request would let a pair slip between
+// pages), and the overview's count is of the same pairs as the list.
+func EndedSince(now time.Time) *timestamppb.Timestamp {
+	y, m, d := now.In(localtime.Zone).Date()
+	return timestamppb.New(time.Date(y, m, d-EndedDays, 0, 0, 0, 0, localtime.Zone))
 }
 
 // Dashboard returns the start page's figures. It asks each service for a
@@ -232,9 +253,11 @@ func (g *Gateway) dashboard(ctx context.Context, c Caller) (*Dashboard, error) {
 		res, err := g.Backend.Mentoring.ListPairs(sctx, r)
 		return int(res.GetTotalSize()), err
 	}
-	var errs [3]error
+	var errs [4]error
 	d.OpenProposals, errs[0] = count(&mentoringv1.ListPairsRequest{Statuses: []eventsv1.PairStatus{eventsv1.PairStatus_PAIR_STATUS_PROPOSED}})
 	d.NoCheckIn, errs[1] = count(&mentoringv1.ListPairsRequest{OnlyNeedingFollowUp: true})
+	d.EndedLately, errs[3] = count(&mentoringv1.ListPairsRequest{Statuses: []eventsv1.PairStatus{eventsv1.PairStatus_PAIR_STATUS_ENDED},
+		EndedAfter: EndedSince(g.figures.clock())})
 	// The total of the list the tile links to (/matching/waiting), so the
 	// two agree: consenting newcomers less open pairs counted a newcomer
 	// in two open pairs, or a pair whose newcomer withdrew consent, twice

@@ -8,7 +8,7 @@ import (
 
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
-	"github.com/motesplats/motesplats/services/gateway/internal/localtime"
+	"github.com/motesplats/motesplats/services/gateway/internal/core"
 )
 
 // followUpParam chooses the pairs to follow up on the matching page.
@@ -18,9 +18,9 @@ const followUpParam = "follow_up"
 // coordinator calls the ones who ended early (ADR 0265).
 const endedParam = "ended"
 
-// endedDays is how far back "ended lately" reaches; the catalog's words
-// ("de senaste 30 dagarna") say the same number.
-const endedDays = 30
+// endedDays is how far back "ended lately" reaches (core.EndedDays: the
+// overview's tile counts the same pairs).
+const endedDays = core.EndedDays
 
 // pairsLinks are the matching page's addresses of the pairs list under
 // each filter: the other lists' choices (job, proposals' page) kept, the
@@ -45,14 +45,9 @@ func pairsQuery(r *http.Request, p *page, d *matchingData) *gatewayv1.ListPairsR
 		OnlyNeedingFollowUp: d.FollowUp}
 }
 
-// endedSince is the start of the Swedish day endedDays days before now:
-// a whole day, so every page of the list asks for the same pairs all day
-// (a moment that moved with each request would let a pair slip between
-// pages) and the service's count of them is kept between pages.
-func endedSince(now time.Time) *timestamppb.Timestamp {
-	y, m, d := now.In(localtime.Zone).Date()
-	return timestamppb.New(time.Date(y, m, d-endedDays, 0, 0, 0, 0, localtime.Zone))
-}
+// endedSince is core.EndedSince: the list and the overview's count ask
+// for the same pairs.
+func endedSince(now time.Time) *timestamppb.Timestamp { return core.EndedSince(now) }
 
 // pairsLink is the matching page's address with the pairs filter param
 // on ("" for all pairs).

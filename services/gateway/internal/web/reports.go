@@ -253,17 +253,32 @@ func (w *Web) exportCSV(rw http.ResponseWriter, r *http.Request, p *page) error 
 	if l := r.URL.Query().Get("lang"); slices.Contains(offered, l) {
 		p.Lang = l
 	}
+	// The pairs' rows are part of the file: a period the service refuses
+	// is refused as /reports refuses it (422, the month beside its label),
+	// and a service that cannot be read is an error page that says to try
+	// again, not a file without the pairs that looks whole (sweep s48,
+	// ADR 0267, 0271). Only a gateway without the mentoring service
+	// writes none.
 	var mr *mentoringv1.GetReportResponse
 	if w.g.MentoringAvailable() {
 		from, to := mentoringPeriod(r)
-		if res, err := w.g.MentoringReport(r.Context(), p.caller, &gatewayv1.GetMentoringReportRequest{FromMonth: from, ToMonth: to}); err == nil {
-			mr = res
+		res, err := w.g.MentoringReport(r.Context(), p.caller, &gatewayv1.GetMentoringReportRequest{FromMonth: from, ToMonth: to})
+		if w.computing(rw, p, err) {
+			return nil
 		}
+		if err != nil {
+			return err
+		}
+		mr = res
 	}
 	name := "motesplats-report-" + calendar.Today(p.clock()) // the day in Sweden, as the other exports name it
 	if machine {
 		var buf strings.Builder
-		if err := w.g.ExportReport(r.Context(), p.caller, &buf); err != nil {
+		err := w.g.ExportReport(r.Context(), p.caller, &buf)
+		if w.computing(rw, p, err) {
+			return nil
+		}
+		if err != nil {
 			return err
 		}
 		cw := csv.NewWriter(&buf)
@@ -284,6 +299,9 @@ func (w *Web) exportCSV(rw http.ResponseWriter, r *http.Request, p *page) error 
 		return sendCSV(rw, name, buf.String())
 	}
 	rep, err := w.g.ExportReportData(r.Context(), p.caller)
+	if w.computing(rw, p, err) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}

@@ -103,6 +103,11 @@ func (w *Web) startSession(rw http.ResponseWriter, r *http.Request, a *storev1.A
 	}
 	http.SetCookie(rw, &http.Cookie{Name: sessionCookie, Value: cookie, Path: "/", Expires: exp, MaxAge: int(time.Until(exp).Seconds()),
 		HttpOnly: true, Secure: w.opts.SecureCookies, SameSite: http.SameSiteLaxMode})
+	// The pages before the next session (an expired session's sign-in
+	// page, a sign-out's) in the account's language, as the signed-in
+	// pages are, not the browser's: a Swedish coordinator on an English
+	// browser read "Your session has expired" (ADR 0266, 0271).
+	w.keepLocale(rw, shown(a.GetUser().GetLocale()))
 	http.Redirect(rw, r, w.landing(next), http.StatusSeeOther)
 	return nil
 }

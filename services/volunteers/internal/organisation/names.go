@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"sync/atomic"
+	"time"
 	"unicode"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -103,6 +104,8 @@ type Names struct {
 	// afterClaim, in tests, runs once a create's or rename's claim is
 	// made, before its record is written.
 	afterClaim func()
+	// inFlight, in tests, replaces claimInFlight.
+	inFlight *time.Duration
 }
 
 // OpenNames opens (or creates) the name claims' bucket with replicas
@@ -135,13 +138,35 @@ func (n *Names) Check(cfg *store.Config[*pb.Organisation]) {
 
 var errUncheckedName = apperr.Errorf(apperr.Unavailable, "the organisation's name could not be checked; try again")
 
+// claimInFlight is how long after its claim a create may still be
+// writing its record: a holder of a younger claim that is in no record
+// yet is a create in flight, waited for, not taken over. Two replicas
+// creating one name at once, the loser took the winner's claim over
+// while the winner's record was on its way, and churned its 5 rounds
+// against the winner's check: "could not be checked; try again" for 4
+// of 10 losers (ADR 0268, 0271). A create slower than this loses its
+// claim to the next create of the name and is refused by Confirm's
+// fence, so there are never two; a create that died before its record
+// holds the name this long at most, well within the 10 s a caller of a
+// service waits (grpcx) before "no answer; try again".
+const claimInFlight = 3 * time.Second
+
+// claimBackoff is the first and the longest wait between two reads of a
+// claim held by a create in flight.
+const claimBackoff, claimBackoffMax = 5 * time.Millisecond, 200 * time.Millisecond
+
 // claim makes key id's: a new claim, id's own, or one taken over from
-// a holder that is gone or has another name now. errNameTaken when a
-// live organisation of the name holds it.
+// a holder that is gone (its claim older than claimInFlight, and in no
+// record) or has another name now. errNameTaken when a live
+// organisation of the name holds it.
 func (n *Names) claim(ctx context.Context, key, id string) error {
 	repo := n.repo.Load()
 	if repo == nil {
 		return errUncheckedName
+	}
+	inFlight := claimInFlight
+	if n.inFlight != nil {
+		inFlight = *n.inFlight
 	}
 	// A live organisation of the name, with the index as new as the
 	// bucket: one whose claim is held (then the holder is seen below)
@@ -153,15 +178,17 @@ func (n *Names) claim(ctx context.Context, key, id string) error {
 	if sameName(repo, key, id) {
 		return errNameTaken
 	}
-	for range 5 {
+	backoff, start := claimBackoff, time.Now()
+	for tries := 0; tries < 5; {
 		if _, err := n.kv.Create(ctx, key, []byte(id)); err == nil {
 			n.claimed()
 			return nil
 		} else if !errors.Is(err, jetstream.ErrKeyExists) {
 			return errUncheckedName
 		}
-		data, rev, err := leader.Get(ctx, n.js, NamesBucket, key)
+		data, rev, at, err := leader.GetAt(ctx, n.js, NamesBucket, key)
 		if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
+			tries++
 			continue // released meanwhile
 		}
 		if err != nil {
@@ -174,16 +201,55 @@ func (n *Names) claim(ctx context.Context, key, id string) error {
 		if err := repo.Sync(ctx); err != nil {
 			return errUncheckedName
 		}
-		if o, ok := repo.Lookup(holder); ok && NameKey(o.GetName()) == key {
+		o, ok := repo.Lookup(holder)
+		if ok && NameKey(o.GetName()) == key {
 			return errNameTaken
+		}
+		if age := time.Since(at); !ok && !at.IsZero() && age < inFlight && time.Since(start) < inFlight {
+			if !n.unwritten(ctx, holder) {
+				// Removed, or written since the sync: the index again.
+				if err := repo.Sync(ctx); err != nil {
+					return errUncheckedName
+				}
+				if o, ok := repo.Lookup(holder); ok && NameKey(o.GetName()) == key {
+					return errNameTaken
+				}
+			} else {
+				// A create in flight: its record comes, or it is refused
+				// and lets the claim go, or it died and the claim ages.
+				// Read again in a moment, within ctx and the claim's age
+				// (and claimInFlight of this create's, whatever the
+				// clocks say).
+				wait := min(backoff, inFlight-age)
+				backoff = min(2*backoff, claimBackoffMax)
+				t := time.NewTimer(wait)
+				select {
+				case <-ctx.Done():
+					t.Stop()
+					return errUncheckedName
+				case <-t.C:
+				}
+				continue
+			}
 		}
 		if _, err := n.kv.Update(ctx, key, []byte(id), rev); err == nil {
 			n.claimed()
 			return nil
 		}
-		// Changed since read: read again.
+		tries++ // changed since read: read again
 	}
 	return errUncheckedName
+}
+
+// unwritten reports whether holder's record was never written: its key
+// was never in the organisations' bucket, as of a create before its
+// record. A removed holder's key holds its removal; it is gone, not in
+// flight, and its claim is taken over at once (a removal whose release
+// was lost). A record written since the index was synced is looked for
+// in the index again.
+func (n *Names) unwritten(ctx context.Context, holder string) bool {
+	_, _, err := leader.Get(ctx, n.js, Bucket, holder)
+	return errors.Is(err, jetstream.ErrKeyNotFound)
 }
 
 // claimed runs the test hook afterClaim, if any.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -82,6 +83,10 @@ func TestNameClaimTakenOverInFlightHasOneWinner(t *testing.T) {
 	namesA.afterClaim = func() { close(aClaimed); <-aWrite }
 	bClaimed, bWrite := make(chan struct{}), make(chan struct{})
 	namesB.afterClaim = func() { close(bClaimed); <-bWrite }
+	// B takes A's claim over at once, as if A's create had outlived
+	// claimInFlight (ADR 0271): B waits for a younger claim.
+	var now time.Duration
+	namesB.inFlight = &now
 
 	const name = "Kalmar Läxhjälp"
 	errs := make(chan error, 2)
@@ -123,8 +128,12 @@ func TestConcurrentCreatesOverACrashedClaim(t *testing.T) {
 	t.Parallel()
 	n := testutil.MustNATS(t)
 	ctx := testutil.Context(t)
-	a, _ := namedReplica(t, n, nil)
-	b, _ := namedReplica(t, n, nil)
+	a, namesA := namedReplica(t, n, nil)
+	b, namesB := namedReplica(t, n, nil)
+	// The crashed claim is taken over once older than this, rather than
+	// claimInFlight (ADR 0271).
+	died := 300 * time.Millisecond
+	namesA.inFlight, namesB.inFlight = &died, &died
 	kv, err := n.JS.KeyValue(ctx, NamesBucket)
 	if err != nil {
 		t.Fatal(err)
@@ -161,4 +170,63 @@ func TestConcurrentCreatesOverACrashedClaim(t *testing.T) {
 			t.Errorf("round %d: %d creates answered OK, %d organisations stand; want 1 and 1 (answers %v)", round, winners, got, errs)
 		}
 	}
+}
+
+// TestConcurrentCreatesOfOneNameWaitForTheWinner: creates of one name at
+// once over two replicas, each create's record a moment behind its claim
+// (a write on its way, as between replicas of a deployment): exactly one
+// stands and every other caller is told AlreadyExists. Before, a loser
+// found the winner's claim with no record yet, took it over, and churned
+// its 5 rounds against the winner: "could not be checked; try again"
+// (Unavailable) for 4 of 10 losers under make up (ADR 0268, 0271).
+func TestConcurrentCreatesOfOneNameWaitForTheWinner(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	ctx := testutil.Context(t)
+	a, namesA := namedReplica(t, n, nil)
+	b, namesB := namedReplica(t, n, nil)
+	var claims atomic.Int32
+	onTheWay := func() { claims.Add(1); time.Sleep(20 * time.Millisecond) }
+	namesA.afterClaim, namesB.afterClaim = onTheWay, onTheWay
+	unavailable, takenOver := 0, 0
+	for round := range 5 {
+		name := fmt.Sprintf("Kalmar Språkcafé %d", round)
+		claims.Store(0)
+		var wg sync.WaitGroup
+		errs := make([]error, 12)
+		for i := range errs {
+			s := a
+			if i%2 == 1 {
+				s = b
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = s.Create(ctx, admin, association(name), "")
+			}()
+		}
+		wg.Wait()
+		winners := 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				winners++
+			case apperr.ErrorCode(err) == apperr.Unavailable:
+				unavailable++
+				t.Errorf("round %d: a loser was told %v; want AlreadyExists", round, err)
+			case apperr.ErrorCode(err) != apperr.AlreadyExists:
+				t.Errorf("round %d: create answered %v; want success or AlreadyExists", round, err)
+			}
+		}
+		if got := liveNamed(t, b, name); winners != 1 || got != 1 {
+			t.Errorf("round %d: %d creates answered OK, %d organisations stand; want 1 and 1", round, winners, got)
+		}
+		// The losers waited for the create in flight: one claim made,
+		// none taken over from it.
+		if c := int(claims.Load()); c != 1 {
+			takenOver += c - 1
+			t.Errorf("round %d: the name was claimed %d times; want once", round, c)
+		}
+	}
+	t.Logf("of 55 losers %d told try again; %d claims taken over from a create in flight", unavailable, takenOver)
 }
