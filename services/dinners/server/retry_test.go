@@ -70,6 +70,45 @@ func TestRetriedAttendanceIsToldItStands(t *testing.T) {
 	}
 }
 
+// TestRetriedFeedbackPublishesNothing (ADR 0272): the same feedback from
+// the same party again (a retry whose first answer was lost) is answered
+// OK and writes and publishes nothing: one feedback event per party
+// (kill48 counted two for one feedback, 11/11).
+func TestRetriedFeedbackPublishesNothing(t *testing.T) {
+	ctx := context.Background()
+	e, c, id := pastConfirmed(ctx, t)
+	att := []*pb.GuestAttendance{{Member: 0, Attendance: eventsv1.Attendance_ATTENDANCE_CAME}, {Member: 1, Attendance: eventsv1.Attendance_ATTENDANCE_CAME}}
+	if _, err := c.RecordAttendance(ctx, &pb.RecordAttendanceRequest{Id: id, Attendance: att}); err != nil {
+		t.Fatal(err)
+	}
+	fb := &pb.Feedback{WouldMeetAgain: true, FirstTimeInSwedishHome: true, Rating: 4}
+	guest := &pb.RecordFeedbackRequest{Id: id, Party: eventsv1.DinnerParty_DINNER_PARTY_GUEST, Feedback: fb}
+	if _, err := c.RecordFeedback(ctx, guest); err != nil {
+		t.Fatal(err)
+	}
+	fbAgain, err := c.RecordFeedback(ctx, guest)
+	if err != nil || fbAgain.GetSeating().GetGuestFeedback().GetRating() != 4 {
+		t.Fatalf("the same feedback again: %v, %v", fbAgain.GetSeating(), err)
+	}
+	// The host's feedback is a later write: once its event is out, every
+	// earlier one is (the outbox goes out oldest first).
+	host := &pb.RecordFeedbackRequest{Id: id, Party: eventsv1.DinnerParty_DINNER_PARTY_HOST, Feedback: &pb.Feedback{Rating: 5}}
+	if _, err := c.RecordFeedback(ctx, host); err != nil {
+		t.Fatal(err)
+	}
+
+	lastFeedbackIs(ctx, t, e, id, eventsv1.DinnerParty_DINNER_PARTY_HOST)
+	// A changed feedback is a change: stored and published.
+	changed := &pb.RecordFeedbackRequest{Id: id, Party: eventsv1.DinnerParty_DINNER_PARTY_GUEST, Feedback: &pb.Feedback{Rating: 3}}
+	if res, err := c.RecordFeedback(ctx, changed); err != nil || res.GetSeating().GetGuestFeedback().GetRating() != 3 {
+		t.Fatalf("changed feedback: %v, %v", res.GetSeating(), err)
+	}
+	lastFeedbackIs(ctx, t, e, id, eventsv1.DinnerParty_DINNER_PARTY_GUEST)
+	if got := seatingEvents(ctx, t, e, id); got[events.SeatingFeedback+"."+id] != 3 {
+		t.Errorf("seating events %v, want three feedback (the guest's, the host's, the guest's changed)", got)
+	}
+}
+
 // lastFeedbackIs waits until seating id's last feedback event is party's.
 func lastFeedbackIs(ctx context.Context, t *testing.T, e *env, id string, party eventsv1.DinnerParty) {
 	t.Helper()

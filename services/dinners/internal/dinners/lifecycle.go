@@ -6,6 +6,8 @@ import (
 	"slices"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/auth"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
@@ -279,8 +281,9 @@ func (s *Service) RecordAttendance(ctx context.Context, who auth.Claims, id stri
 	})
 }
 
-// RecordFeedback records one side's feedback on a held dinner. Returns
-// Invalid, NotFound, PermissionDenied, FailedPrecondition.
+// RecordFeedback records one side's feedback on a held dinner. The same
+// feedback again (a retry) answers OK and changes and publishes nothing.
+// Returns Invalid, NotFound, PermissionDenied, FailedPrecondition.
 func (s *Service) RecordFeedback(ctx context.Context, who auth.Claims, id string, party eventsv1.DinnerParty, fb *pb.Feedback) (*pb.Seating, error) {
 	if err := canAct(who); err != nil {
 		return nil, err
@@ -300,6 +303,16 @@ func (s *Service) RecordFeedback(ctx context.Context, who auth.Claims, id string
 	return s.life.Transition(ctx, who, id, func(p *pb.Seating, _ *proposal.State, _ time.Time) (proposal.Step, error) {
 		if p.GetStatus() != held {
 			return proposal.Step{}, apperr.Errorf(apperr.FailedPrecondition, "feedback is for held dinners; this one is %s", p.GetStatus())
+		}
+		stored := p.GetGuestFeedback()
+		if party == eventsv1.DinnerParty_DINNER_PARTY_HOST {
+			stored = p.GetHostFeedback()
+		}
+		if proto.Equal(stored, fb) {
+			// The same feedback from the same party again: a retry of a
+			// call whose answer was lost. Nothing changes, so nothing is
+			// written and no second feedback event goes out (ADR 0272).
+			return proposal.Step{}, nil
 		}
 		if party == eventsv1.DinnerParty_DINNER_PARTY_HOST {
 			p.HostFeedback = fb
