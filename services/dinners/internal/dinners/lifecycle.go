@@ -6,6 +6,8 @@ import (
 	"slices"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/auth"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
@@ -227,7 +229,8 @@ func (s *Service) resize(ctx context.Context, by, signUpID string, size int32) e
 
 // RecordAttendance records, for a confirmed seating on or after its date,
 // what happened with each member of the party; the seating becomes held.
-// Returns Invalid, NotFound, PermissionDenied, FailedPrecondition.
+// On a seating held by the same attendance (a retry) it answers OK with
+// it. Returns Invalid, NotFound, PermissionDenied, FailedPrecondition.
 func (s *Service) RecordAttendance(ctx context.Context, who auth.Claims, id string, att []*pb.GuestAttendance) (*pb.Seating, error) {
 	if err := canAct(who); err != nil {
 		return nil, err
@@ -250,6 +253,15 @@ func (s *Service) RecordAttendance(ctx context.Context, who auth.Claims, id stri
 	}
 	today := s.today()
 	return s.life.Transition(ctx, who, id, func(p *pb.Seating, st *proposal.State, _ time.Time) (proposal.Step, error) {
+		if p.GetStatus() == held {
+			// Held by this very attendance: a retry of a call whose
+			// answer was lost (its replica killed after the write, ADR
+			// 0270) is told it stands; nothing is written (ADR 0272).
+			if sameAttendance(p.GetAttendance(), att) {
+				return proposal.Step{}, nil
+			}
+			return proposal.Step{}, apperr.Errorf(apperr.FailedPrecondition, "this dinner's attendance is recorded already, and differs from this one; the seating is %s", p.GetStatus())
+		}
 		if p.GetDate() > today {
 			return proposal.Step{}, apperr.Errorf(apperr.FailedPrecondition, "the dinner has not happened yet")
 		}
@@ -269,8 +281,9 @@ func (s *Service) RecordAttendance(ctx context.Context, who auth.Claims, id stri
 	})
 }
 
-// RecordFeedback records one side's feedback on a held dinner. Returns
-// Invalid, NotFound, PermissionDenied, FailedPrecondition.
+// RecordFeedback records one side's feedback on a held dinner. The same
+// feedback again (a retry) answers OK and changes and publishes nothing.
+// Returns Invalid, NotFound, PermissionDenied, FailedPrecondition.
 func (s *Service) RecordFeedback(ctx context.Context, who auth.Claims, id string, party eventsv1.DinnerParty, fb *pb.Feedback) (*pb.Seating, error) {
 	if err := canAct(who); err != nil {
 		return nil, err
@@ -291,6 +304,16 @@ func (s *Service) RecordFeedback(ctx context.Context, who auth.Claims, id string
 		if p.GetStatus() != held {
 			return proposal.Step{}, apperr.Errorf(apperr.FailedPrecondition, "feedback is for held dinners; this one is %s", p.GetStatus())
 		}
+		stored := p.GetGuestFeedback()
+		if party == eventsv1.DinnerParty_DINNER_PARTY_HOST {
+			stored = p.GetHostFeedback()
+		}
+		if proto.Equal(stored, fb) {
+			// The same feedback from the same party again: a retry of a
+			// call whose answer was lost. Nothing changes, so nothing is
+			// written and no second feedback event goes out (ADR 0272).
+			return proposal.Step{}, nil
+		}
 		if party == eventsv1.DinnerParty_DINNER_PARTY_HOST {
 			p.HostFeedback = fb
 		} else {
@@ -298,6 +321,24 @@ func (s *Service) RecordFeedback(ctx context.Context, who auth.Claims, id string
 		}
 		return proposal.Step{Kind: proposal.KindChanged, Reason: changeFeedback, Party: partyOf(party)}, nil
 	})
+}
+
+// sameAttendance reports whether a and b say the same of each member, in
+// any order.
+func sameAttendance(a, b []*pb.GuestAttendance) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	by := make(map[int32]eventsv1.Attendance, len(a))
+	for _, x := range a {
+		by[x.GetMember()] = x.GetAttendance()
+	}
+	for _, y := range b {
+		if got, ok := by[y.GetMember()]; !ok || got != y.GetAttendance() {
+			return false
+		}
+	}
+	return true
 }
 
 // Run expires invitations every interval and settles, within seconds of a

@@ -189,13 +189,32 @@ func (s *Service) withPeriodEnds(as []*guidesv1.Assignment) []*guidesv1.Assignme
 
 // Approve approves a proposed assignment: the kit offers it to the
 // newcomer and the organisation. Returns Invalid, NotFound,
-// FailedPrecondition.
+// FailedPrecondition. A retry on an assignment already approved is
+// answered OK with it (done).
 func (s *Service) Approve(ctx context.Context, who auth.Claims, id string) (*guidesv1.Assignment, error) {
 	a, err := s.life.Approve(ctx, who, id)
 	if apperr.ErrorCode(err) == apperr.FailedPrecondition {
+		if cur, ok := s.done(ctx, who, id, func(a *guidesv1.Assignment) bool { return a.GetStatus() == stApproved }); ok {
+			return cur, nil
+		}
 		return nil, s.refused(ctx, who, id, "only a proposed assignment can be approved")
 	}
 	return a, err
+}
+
+// done returns assignment id and true when it already is where the call
+// refused as a FailedPrecondition leads (is says so): the call is a retry
+// of one whose write landed but whose answer was lost (its replica killed
+// just after the write, ADR 0270), and telling it "this one is approved"
+// said the step failed when it had been made. The answer is the
+// assignment as it is; nothing is written, so no second event. Another
+// state stays the refusal (ADR 0272).
+func (s *Service) done(ctx context.Context, who auth.Claims, id string, is func(*guidesv1.Assignment) bool) (*guidesv1.Assignment, bool) {
+	a, err := s.GetAssignment(ctx, who, id)
+	if err != nil || !is(a) {
+		return nil, false
+	}
+	return a, true
 }
 
 // Reject turns down a proposed assignment with reason (a
@@ -219,13 +238,22 @@ func (s *Service) Reject(ctx context.Context, who auth.Claims, id string, reason
 // replicas never exceed it) and only then mark the assignment assigned;
 // a crash in between is resolved by the kit's Recover sweep. Returns
 // NotFound, Invalid ("party"), FailedPrecondition (not approved, accepted
-// twice, no capacity), Conflict (a race: try again).
+// twice, no capacity), Conflict (a race: try again). A retry of an
+// acceptance already stored is answered OK with the assignment (done).
 func (s *Service) Accept(ctx context.Context, who auth.Claims, id, party string) (*guidesv1.Assignment, error) {
 	if party != PartyNewcomer && party != PartyOrganisation {
 		return nil, apperr.FieldError("party", "must be the newcomer or the organisation")
 	}
 	a, err := s.life.Accept(ctx, who, id, party)
 	switch {
+	case apperr.ErrorCode(err) == apperr.FailedPrecondition && !errors.Is(err, proposal.ErrNoSlot):
+		// The party's acceptance stored already: approved with it, or
+		// assigned (both accepted, the unit held) is this call's result.
+		if cur, ok := s.done(ctx, who, id, func(a *guidesv1.Assignment) bool {
+			return (a.GetStatus() == stApproved || a.GetStatus() == stAssigned) && acceptedBy(a, party)
+		}); ok {
+			return cur, nil
+		}
 	case errors.Is(err, proposal.ErrNoSlot):
 		return nil, apperr.Errorf(apperr.FailedPrecondition, "the guide organisation has no free capacity in this municipality and language")
 	case apperr.ErrorCode(err) == apperr.Unavailable:
@@ -237,9 +265,14 @@ func (s *Service) Accept(ctx context.Context, who auth.Claims, id, party string)
 
 // Activate marks an assigned assignment active: the guidance started. It
 // keeps its unit (the kit's active either way). Returns NotFound,
-// FailedPrecondition.
+// FailedPrecondition; OK with it when it is active already (a retry).
 func (s *Service) Activate(ctx context.Context, who auth.Claims, id string) (*guidesv1.Assignment, error) {
 	return s.life.Transition(ctx, who, id, func(a *guidesv1.Assignment, _ *proposal.State, now time.Time) (proposal.Step, error) {
+		if a.GetStatus() == stActive {
+			// A retry of an activation whose answer was lost: active is
+			// its result; nothing to write, no second event (ADR 0272).
+			return proposal.Step{}, nil
+		}
 		if a.GetStatus() != stAssigned {
 			return proposal.Step{}, apperr.Errorf(apperr.FailedPrecondition, "only an assigned assignment can become active%s", thisOneIs(a))
 		}
@@ -251,13 +284,21 @@ func (s *Service) Activate(ctx context.Context, who auth.Claims, id string) (*gu
 }
 
 // End ends an assigned or active assignment with reason; the kit frees
-// its unit. Returns NotFound, Invalid ("reason"), FailedPrecondition.
+// its unit. Returns NotFound, Invalid ("reason"), FailedPrecondition; OK
+// with it when it ended for this reason already (a retry).
 func (s *Service) End(ctx context.Context, who auth.Claims, id string, reason eventsv1.AssignmentEndReason) (*guidesv1.Assignment, error) {
 	if _, ok := eventsv1.AssignmentEndReason_name[int32(reason)]; !ok || reason == 0 {
 		return nil, apperr.FieldError("reason", "is required: period over, moved, found work, opted out or organisation left")
 	}
 	a, err := s.life.End(ctx, who, id, int32(reason))
 	if apperr.ErrorCode(err) == apperr.FailedPrecondition {
+		// Ended for this reason already: a retry of this end (done);
+		// ended for another is another's end, refused.
+		if cur, ok := s.done(ctx, who, id, func(a *guidesv1.Assignment) bool {
+			return a.GetStatus() == stEnded && a.GetEndReason() == reason
+		}); ok {
+			return cur, nil
+		}
 		return nil, s.refused(ctx, who, id, "only an assigned or active assignment can end")
 	}
 	return a, err
@@ -386,4 +427,12 @@ func (s *Service) Decline(ctx context.Context, who auth.Claims, id, party string
 		}
 		return proposal.Step{Kind: proposal.KindDeclined, Party: party, Reason: reason}, nil
 	})
+}
+
+// acceptedBy reports whether party's acceptance of a is stored.
+func acceptedBy(a *guidesv1.Assignment, party string) bool {
+	if party == PartyNewcomer {
+		return a.GetNewcomerAccepted()
+	}
+	return a.GetOrganisationAccepted()
 }
