@@ -4,12 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"connectrpc.com/connect"
 	"github.com/chromedp/chromedp"
-
-	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
-	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
-	"github.com/motesplats/motesplats/pkg/testutil"
 )
 
 // testDinnerPagesBrowser opens the dinner pages this area changed in
@@ -68,20 +63,7 @@ func testDinnerPagesBrowser(t *testing.T) {
 	job := runDinnerJob(t, coord, "browser-job")
 	b.run("matching and the new forms", page("/dinners", `ul.why`), page("/dinners/offers/new", `#f-seats`),
 		page("/dinners/signups/new", `#f-postcode`))
-	rpc := testutil.Context(t)
-	seats, err := coord.dinners.ListSeatings(rpc, connect.NewRequest(&gatewayv1.ListSeatingsRequest{JobId: job.GetId()}))
-	if err != nil || len(seats.Msg.GetSeatings()) != 1 {
-		t.Fatalf("the job's seatings: %v %v", seats, err)
-	}
-	id := seats.Msg.GetSeatings()[0].GetSeating().GetId()
-	if _, err := coord.dinners.ApproveSeating(rpc, connect.NewRequest(&gatewayv1.ApproveSeatingRequest{Id: id})); err != nil {
-		t.Fatal(err)
-	}
-	for _, party := range []eventsv1.DinnerParty{eventsv1.DinnerParty_DINNER_PARTY_GUEST, eventsv1.DinnerParty_DINNER_PARTY_HOST} {
-		if _, err := coord.dinners.RecordRsvp(rpc, connect.NewRequest(&gatewayv1.RecordRsvpRequest{Id: id, Party: party, Accept: true})); err != nil {
-			t.Fatal(err)
-		}
-	}
+	confirmOnlySeating(t, coord, job)
 	b.run("the confirmed seating's pages", page("/dinners/seatings", `table`), page("/dinners/waitlist", `h1`),
 		page("/dinners/report", `table`))
 	if postcodeError != "måste vara fem siffror" {

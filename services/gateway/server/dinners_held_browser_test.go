@@ -5,12 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"connectrpc.com/connect"
 	"github.com/chromedp/chromedp"
-
-	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
-	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
-	"github.com/motesplats/motesplats/pkg/testutil"
 )
 
 // testHeldDinnerBrowser walks the programme's second half as a
@@ -33,20 +28,7 @@ func testHeldDinnerBrowser(t *testing.T) {
 	dinnerOffer(t, coord, host, "0180", 4, day)
 	dinnerSignUp(t, coord, guest, "0180", day)
 	job := runDinnerJob(t, coord, "held-job")
-	rpc := testutil.Context(t)
-	seats, err := coord.dinners.ListSeatings(rpc, connect.NewRequest(&gatewayv1.ListSeatingsRequest{JobId: job.GetId()}))
-	if err != nil || len(seats.Msg.GetSeatings()) != 1 {
-		t.Fatalf("the job's seatings: %v %v", seats, err)
-	}
-	id := seats.Msg.GetSeatings()[0].GetSeating().GetId()
-	if _, err := coord.dinners.ApproveSeating(rpc, connect.NewRequest(&gatewayv1.ApproveSeatingRequest{Id: id})); err != nil {
-		t.Fatal(err)
-	}
-	for _, party := range []eventsv1.DinnerParty{eventsv1.DinnerParty_DINNER_PARTY_GUEST, eventsv1.DinnerParty_DINNER_PARTY_HOST} {
-		if _, err := coord.dinners.RecordRsvp(rpc, connect.NewRequest(&gatewayv1.RecordRsvpRequest{Id: id, Party: party, Accept: true})); err != nil {
-			t.Fatal(err)
-		}
-	}
+	id := confirmOnlySeating(t, coord, job)
 	clk.Advance(4 * 24 * time.Hour) // the dinner was yesterday
 
 	b := openTab(t, tabOptions{width: 375, height: 812, timeout: 180 * time.Second})

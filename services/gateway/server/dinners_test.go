@@ -134,6 +134,27 @@ func runDinnerJob(t testing.TB, c *apiClient, requestID string) *dinnersv1.Job {
 	return job
 }
 
+// confirmOnlySeating approves the one seating job proposed and records
+// both sides' yes: a confirmed dinner, as the browser tests start from.
+func confirmOnlySeating(t testing.TB, coord *apiClient, job *dinnersv1.Job) string {
+	t.Helper()
+	rpc := testutil.Context(t)
+	seats, err := coord.dinners.ListSeatings(rpc, connect.NewRequest(&gatewayv1.ListSeatingsRequest{JobId: job.GetId()}))
+	if err != nil || len(seats.Msg.GetSeatings()) != 1 {
+		t.Fatalf("the job's seatings: %v %v", seats, err)
+	}
+	id := seats.Msg.GetSeatings()[0].GetSeating().GetId()
+	if _, err := coord.dinners.ApproveSeating(rpc, connect.NewRequest(&gatewayv1.ApproveSeatingRequest{Id: id})); err != nil {
+		t.Fatal(err)
+	}
+	for _, party := range []eventsv1.DinnerParty{eventsv1.DinnerParty_DINNER_PARTY_GUEST, eventsv1.DinnerParty_DINNER_PARTY_HOST} {
+		if _, err := coord.dinners.RecordRsvp(rpc, connect.NewRequest(&gatewayv1.RecordRsvpRequest{Id: id, Party: party, Accept: true})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return id
+}
+
 // TestDinnersFlow seats a party through the gateway's API with the real
 // dinners service behind it: sign-up and offer, a job with the engine's
 // explanation, a rejection without a reason refused with a field
