@@ -29,10 +29,12 @@ func TestFormRefusalsSayWhatToDo(t *testing.T) {
 	b.signIn("c@example.org", password)
 	form := url.Values{"csrf": {b.csrf}, "given_name": {"Amina"}, "municipality_code": {"0880"}, "household_size": {"1"}, "swedish_level": {"SWEDISH_LEVEL_SFI_A"}}
 	const (
-		unread = "Formuläret kunde inte läsas: det var inte kodat så som en webbläsare skickar ett formulär."
 		// Once signed in, the page speaks the account's language (this
-		// coordinator's is English).
-		stale = "The form belonged to an earlier sign-in or came from another site"
+		// coordinator's is English): a refusal read before the session
+		// (the body could not be read) by the language cookie sign-in set
+		// (ADR 0271), one that knows the session by the session's.
+		unread = "The form could not be read: it was not encoded the way a browser sends a form."
+		stale  = "The form belonged to an earlier sign-in or came from another site"
 	)
 	raw := func(contentType, body string) (int, string) {
 		t.Helper()
