@@ -260,7 +260,7 @@ func (s *Service) RecordAttendance(ctx context.Context, who auth.Claims, id stri
 			if sameAttendance(p.GetAttendance(), att) {
 				return proposal.Step{}, nil
 			}
-			return proposal.Step{}, apperr.Errorf(apperr.FailedPrecondition, "this dinner's attendance is recorded already, and differs from this one; the seating is %s", p.GetStatus())
+			return proposal.Step{}, apperr.Errorf(apperr.FailedPrecondition, "this dinner's attendance is recorded already, and differs from this one")
 		}
 		if p.GetDate() > today {
 			return proposal.Step{}, apperr.Errorf(apperr.FailedPrecondition, "the dinner has not happened yet")
