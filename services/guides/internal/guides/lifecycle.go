@@ -61,10 +61,14 @@ func (s *Service) capacity(a *guidesv1.Assignment) int {
 // ended"), as the pairs' and the seatings' refusals name theirs: mp and
 // the web can then say what holds instead of "see what holds now".
 func (s *Service) refused(ctx context.Context, who auth.Claims, id, msg string) error {
-	if a, err := s.GetAssignment(ctx, who, id); err == nil {
-		msg += thisOneIs(a)
-	}
-	return apperr.Errorf(apperr.FailedPrecondition, "%s", msg)
+	a, _ := s.GetAssignment(ctx, who, id)
+	return refusal(a, msg)
+}
+
+// refusal is msg as a FailedPrecondition naming a's status when a was
+// read (a nil a names none).
+func refusal(a *guidesv1.Assignment, msg string) error {
+	return apperr.Errorf(apperr.FailedPrecondition, "%s", msg+thisOneIs(a))
 }
 
 // thisOneIs is a refusal's tail naming a's status ("; this one is
@@ -194,10 +198,11 @@ func (s *Service) withPeriodEnds(as []*guidesv1.Assignment) []*guidesv1.Assignme
 func (s *Service) Approve(ctx context.Context, who auth.Claims, id string) (*guidesv1.Assignment, error) {
 	a, err := s.life.Approve(ctx, who, id)
 	if apperr.ErrorCode(err) == apperr.FailedPrecondition {
-		if cur, ok := s.done(ctx, who, id, func(a *guidesv1.Assignment) bool { return a.GetStatus() == stApproved }); ok {
+		cur, ok := s.done(ctx, who, id, func(a *guidesv1.Assignment) bool { return a.GetStatus() == stApproved })
+		if ok {
 			return cur, nil
 		}
-		return nil, s.refused(ctx, who, id, "only a proposed assignment can be approved")
+		return nil, refusal(cur, "only a proposed assignment can be approved")
 	}
 	return a, err
 }
@@ -208,13 +213,14 @@ func (s *Service) Approve(ctx context.Context, who auth.Claims, id string) (*gui
 // just after the write, ADR 0270), and telling it "this one is approved"
 // said the step failed when it had been made. The answer is the
 // assignment as it is; nothing is written, so no second event. Another
-// state stays the refusal (ADR 0272).
+// state stays the refusal (ADR 0272), named from the same read (a, false;
+// nil when it could not be read), so a refused step reads it once.
 func (s *Service) done(ctx context.Context, who auth.Claims, id string, is func(*guidesv1.Assignment) bool) (*guidesv1.Assignment, bool) {
 	a, err := s.GetAssignment(ctx, who, id)
-	if err != nil || !is(a) {
+	if err != nil {
 		return nil, false
 	}
-	return a, true
+	return a, is(a)
 }
 
 // Reject turns down a proposed assignment with reason (a
@@ -294,12 +300,13 @@ func (s *Service) End(ctx context.Context, who auth.Claims, id string, reason ev
 	if apperr.ErrorCode(err) == apperr.FailedPrecondition {
 		// Ended for this reason already: a retry of this end (done);
 		// ended for another is another's end, refused.
-		if cur, ok := s.done(ctx, who, id, func(a *guidesv1.Assignment) bool {
+		cur, ok := s.done(ctx, who, id, func(a *guidesv1.Assignment) bool {
 			return a.GetStatus() == stEnded && a.GetEndReason() == reason
-		}); ok {
+		})
+		if ok {
 			return cur, nil
 		}
-		return nil, s.refused(ctx, who, id, "only an assigned or active assignment can end")
+		return nil, refusal(cur, "only an assigned or active assignment can end")
 	}
 	return a, err
 }
