@@ -108,7 +108,9 @@ func (b *tab) run(what string, actions ...chromedp.Action) {
 	if err := chromedp.Run(b.ctx, actions...); err != nil {
 		var html string
 		_ = chromedp.Run(b.ctx, chromedp.OuterHTML("body", &html, chromedp.ByQuery))
-		b.t.Fatalf("%s: %v\npage: %s", what, err, trim(html))
+		// The step is said again after the page: CI keeps only the tail
+		// of a long failure, and the page alone does not say which step.
+		b.t.Fatalf("%s: %v\npage: %s\n(the step that failed: %s: %v)", what, err, trim(html), what, err)
 	}
 }
 
