@@ -33,8 +33,16 @@ import (
 // API, Redis); the logs and spans never hold them. After both are erased
 // their sign-up and offer are answered as ids of nothing, and no value is
 // on disk, in Redis, the logs or the spans.
-func TestPlanted_PastSeatingErasure(t *testing.T) {
-	cfg, dir, redisURL, logs, spans := plantedConfig(t, false)
+func TestPlanted_PastSeatingErasure(t *testing.T) { plantedPast(t, false) }
+
+// TestPlanted_PastSeatingUnsealedIsVisible is its control: with sealing
+// switched off, the raw grep finds every planted value of the guest and
+// the host (the address and the SFI class too) on disk before the
+// erasure, so the search after it can fail.
+func TestPlanted_PastSeatingUnsealedIsVisible(t *testing.T) { plantedPast(t, true) }
+
+func plantedPast(t *testing.T, unsealed bool) {
+	cfg, dir, redisURL, logs, spans := plantedConfig(t, unsealed)
 	l, _, stop := startStack(t, cfg)
 	ctx := testutil.Context(t)
 	c := dialClients(t, cfg, l)
@@ -309,13 +317,23 @@ func TestPlanted_PastSeatingErasure(t *testing.T) {
 	if _, err := c.p.GetParticipant(ctx, &participantsv1.GetParticipantRequest{Id: pp.guest}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := c.v.GetVolunteer(ctx, &volunteersv1.GetVolunteerRequest{Id: pp.host}); err != nil {
+		t.Fatal(err)
+	}
 	testutil.CheckFor(t, 10*time.Second, 100*time.Millisecond, func() error {
-		if found := inRedis(t, ctx, redisURL, []string{pp.gp.GetGivenName()}); len(found) == 0 {
-			return fmt.Errorf("the guest's read is not in Redis: the Redis search cannot see values")
+		if found := inRedis(t, ctx, redisURL, []string{pp.gp.GetGivenName(), pp.hv.GetGivenName()}); len(found) < 2 {
+			return fmt.Errorf("Redis holds %v, want the guest's and the host's reads: the Redis search cannot see values", found)
 		}
 		return nil
 	})
 	planted := append(slices.Clone(mg.all), mh.all...)
+	if unsealed {
+		stop()
+		if found := onDisk(t, planted, dir); len(found) != len(planted) {
+			t.Fatalf("unsealed: found %d of %d planted values on disk (%v): the raw grep cannot see them", len(found), len(planted), found)
+		}
+		return
+	}
 	for _, v := range planted {
 		if strings.Contains(logs.String(), v) {
 			t.Errorf("before the erasure: planted value %s in the logs", v)
