@@ -47,11 +47,12 @@ func NormName(s string) string {
 // another joiner), is InvisibleProblem, anything else not printable
 // ControlProblem. A joiner joining nothing let a name be nothing but
 // joiners, "\u200d": an organisation or a person with an invisible name,
-// listed blank in every picker (sweep48, ADR 0267).
+// listed blank in every picker (sweep48, ADR 0267). So is a character
+// that draws nothing though it is printable (blankRune).
 func NameRuneProblem(s string) string {
 	i := strings.IndexFunc(s, notNameRune)
 	if i < 0 {
-		if strayJoiner(s) {
+		if strayJoiner(s) || hasBlank(s) {
 			return InvisibleProblem
 		}
 		return ""
@@ -74,6 +75,31 @@ func strayJoiner(s string) bool {
 		prev = r
 	}
 	return isJoiner(prev)
+}
+
+// hasBlank reports whether s holds a character that draws nothing though
+// unicode.IsPrint takes it (a letter or a mark): Unicode's default-ignorable
+// ones that are no format character (the combining grapheme joiner, the
+// Hangul fillers, Khmer's inherent vowels), the blank braille pattern,
+// and a variation selector anywhere but after a symbol, where it picks an
+// emoji's look, or (Mongolian's) after a Mongolian letter. Each let a name be blank ("\u3164" listed as nothing in
+// every picker) or a lookalike that compares apart from the name it
+// copies ("Kalmar\u034f"; outside49, ADR 0274).
+func hasBlank(s string) bool {
+	prev := ' '
+	for _, r := range s {
+		switch {
+		case unicode.Is(unicode.Variation_Selector, r):
+			// Mongolian's own selectors choose a letter's form.
+			if !unicode.IsSymbol(prev) && !unicode.Is(unicode.Mongolian, prev) {
+				return true
+			}
+		case unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r), r == '\u2800':
+			return true
+		}
+		prev = r
+	}
+	return false
 }
 
 // isJoiner reports whether r is a zero-width non-joiner or joiner.

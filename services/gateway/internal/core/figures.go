@@ -37,6 +37,23 @@ const (
 	refreshTimeout = 2 * time.Minute
 )
 
+// A report's period, organisation, municipalities and group size come
+// from the request, so the keys of one caller scope are not a handful:
+// one coordinator asking for period after period made an entry and started
+// a recount each time, and at maxFigures the whole cache was cleared,
+// every other scope's dashboard with it (outside49, ADR 0274). So:
+//   - maxPerScope: a scope keeps at most this many entries; a new one
+//     pushes out the scope's oldest, never another scope's;
+//   - maxInflightPerScope: at most this many recounts of one scope run at
+//     once; a request that would start another, with nothing to show, is
+//     told ErrComputing (the page's 503 with Retry-After) at once;
+//   - maxFigures: all scopes together; past it the cache starts again.
+const (
+	maxPerScope         = 64
+	maxInflightPerScope = 8
+	maxFigures          = 1000
+)
+
 // ErrComputing says a scope's figures are being computed for the first
 // time and took longer than a request may wait (firstWait). The page asks
 // to reload in a moment; the computation goes on.
@@ -89,6 +106,52 @@ func scopeKey(c Caller, kind string) string {
 	return fmt.Sprintf("%s|%d|%s|%s", kind, c.User.GetRole(), c.User.GetOrganisationId(), strings.Join(munis, ","))
 }
 
+// scopeOf is the caller scope a key of scopeKey ends with (role,
+// organisation, municipalities); a key of another form is its own scope.
+func scopeOf(key string) string {
+	i := len(key)
+	for range 3 {
+		if i = strings.LastIndexByte(key[:i], '|'); i < 0 {
+			return key
+		}
+	}
+	return key[i+1:]
+}
+
+// inflightOf counts the recounts of scope running now. f.mu is held.
+func (f *figures) inflightOf(scope string) int {
+	n := 0
+	for k := range f.inflight {
+		if scopeOf(k) == scope {
+			n++
+		}
+	}
+	return n
+}
+
+// makeRoom makes room for key's entry: the oldest entry of key's scope
+// goes when the scope has maxPerScope others, and every entry when the
+// cache holds maxFigures. f.mu is held.
+func (f *figures) makeRoom(key string) {
+	scope, n := scopeOf(key), 0
+	var oldest string
+	var oldestAt time.Time
+	for k, e := range f.m {
+		if k == key || scopeOf(k) != scope {
+			continue
+		}
+		if n++; oldest == "" || e.at.Before(oldestAt) {
+			oldest, oldestAt = k, e.at
+		}
+	}
+	if n >= maxPerScope {
+		delete(f.m, oldest)
+	}
+	if len(f.m) >= maxFigures {
+		clear(f.m) // bounded: scopes are few, but never grow without end
+	}
+}
+
 // get returns the figures under key and when they were computed. Fresh
 // figures are returned as they are; otherwise one refresh of the key runs
 // in the background (compute gets a context detached from the request's
@@ -108,6 +171,10 @@ func (f *figures) get(ctx context.Context, key string, compute func(context.Cont
 		return e.v, e.at, nil
 	}
 	r := f.inflight[key]
+	if r == nil && !have && f.inflightOf(scopeOf(key)) >= maxInflightPerScope {
+		f.mu.Unlock()
+		return nil, time.Time{}, ErrComputing
+	}
 	if r == nil {
 		r = &refresh{done: make(chan struct{})}
 		f.inflight[key] = r
@@ -151,9 +218,7 @@ func (f *figures) run(ctx context.Context, key string, gen int64, r *refresh, co
 	r.at = f.clock()
 	f.mu.Lock()
 	if r.err == nil {
-		if len(f.m) > 1000 {
-			clear(f.m) // bounded: scopes are few, but never grow without end
-		}
+		f.makeRoom(key)
 		f.m[key] = figureEntry{at: r.at, gen: gen, v: r.v}
 	}
 	delete(f.inflight, key)
