@@ -6,8 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/auth"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
@@ -256,9 +254,10 @@ func (s *Service) RecordAttendance(ctx context.Context, who auth.Claims, id stri
 		if p.GetStatus() == held {
 			// Held by this very attendance: a retry of a call whose
 			// answer was lost (its replica killed after the write, ADR
-			// 0270) is told it stands; nothing is written (ADR 0272).
+			// 0270) is told it stands; nothing is written (ADR 0272,
+			// 0273).
 			if sameAttendance(p.GetAttendance(), att) {
-				return proposal.Step{}, nil
+				return proposal.Step{Kind: proposal.KindStands}, nil
 			}
 			return proposal.Step{}, apperr.Errorf(apperr.FailedPrecondition, "this dinner's attendance is recorded already, and differs from this one")
 		}
@@ -281,9 +280,12 @@ func (s *Service) RecordAttendance(ctx context.Context, who auth.Claims, id stri
 	})
 }
 
-// RecordFeedback records one side's feedback on a held dinner. The same
-// feedback again (a retry) answers OK and changes and publishes nothing.
-// Returns Invalid, NotFound, PermissionDenied, FailedPrecondition.
+// RecordFeedback records one side's feedback on a held dinner. A retry
+// stands (OK, nothing written or published): with a request id, one with
+// the id of the side's stored feedback or of one a newer feedback
+// replaced (a late retry, which must not bring the older opinion back);
+// without, the same feedback as the stored one. Returns Invalid,
+// NotFound, PermissionDenied, FailedPrecondition.
 func (s *Service) RecordFeedback(ctx context.Context, who auth.Claims, id string, party eventsv1.DinnerParty, fb *pb.Feedback) (*pb.Seating, error) {
 	if err := canAct(who); err != nil {
 		return nil, err
@@ -296,6 +298,7 @@ func (s *Service) RecordFeedback(ctx context.Context, who auth.Claims, id string
 	} else {
 		v.Check(fb.GetRating() >= 1 && fb.GetRating() <= 5, "feedback.rating", "must be from 1 to 5")
 		v.Check(party != eventsv1.DinnerParty_DINNER_PARTY_HOST || !fb.GetFirstTimeInSwedishHome(), "feedback.first_time_in_swedish_home", "is for the guest only")
+		v.Check(fb.GetRequestId() == "" || ids.Valid(fb.GetRequestId()), "feedback.request_id", "must be 1 to 64 letters, digits, '-' or '_'")
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
@@ -304,21 +307,15 @@ func (s *Service) RecordFeedback(ctx context.Context, who auth.Claims, id string
 		if p.GetStatus() != held {
 			return proposal.Step{}, apperr.Errorf(apperr.FailedPrecondition, "feedback is for held dinners; this one is %s", p.GetStatus())
 		}
-		stored := p.GetGuestFeedback()
-		if party == eventsv1.DinnerParty_DINNER_PARTY_HOST {
-			stored = p.GetHostFeedback()
+		side := feedbackOf(p, party)
+		if side.stands(fb) {
+			// A retry of a call whose answer was lost, or a late one
+			// after a newer feedback of the side: nothing changes, so
+			// nothing is written and no feedback event goes out (ADR
+			// 0272, 0273).
+			return proposal.Step{Kind: proposal.KindStands}, nil
 		}
-		if proto.Equal(stored, fb) {
-			// The same feedback from the same party again: a retry of a
-			// call whose answer was lost. Nothing changes, so nothing is
-			// written and no second feedback event goes out (ADR 0272).
-			return proposal.Step{}, nil
-		}
-		if party == eventsv1.DinnerParty_DINNER_PARTY_HOST {
-			p.HostFeedback = fb
-		} else {
-			p.GuestFeedback = fb
-		}
+		side.store(fb)
 		return proposal.Step{Kind: proposal.KindChanged, Reason: changeFeedback, Party: partyOf(party)}, nil
 	})
 }
