@@ -84,7 +84,7 @@ func (s *Service) ListSeatings(_ context.Context, who auth.Claims, f SeatingFilt
 // Approve invites guest and host to a proposed seating, with an RSVP
 // deadline before the dinner. Returns Invalid, NotFound,
 // PermissionDenied, FailedPrecondition (not proposed, or too close to the
-// dinner).
+// dinner). Sent again on the invited seating it stands (ADR 0273).
 func (s *Service) Approve(ctx context.Context, who auth.Claims, id string) (*pb.Seating, error) {
 	if err := canAct(who); err != nil {
 		return nil, err
@@ -93,8 +93,9 @@ func (s *Service) Approve(ctx context.Context, who auth.Claims, id string) (*pb.
 }
 
 // Reject ends a proposed seating; the party is not proposed at that
-// dinner again. reason is optional (UNSPECIFIED) and kept on the seating.
-// Returns Invalid, NotFound, PermissionDenied, FailedPrecondition.
+// dinner again. reason is optional (UNSPECIFIED) and kept on the seating;
+// the same reject again stands (ADR 0273). Returns Invalid, NotFound,
+// PermissionDenied, FailedPrecondition.
 func (s *Service) Reject(ctx context.Context, who auth.Claims, id string, reason proposalv1.RejectReason) (*pb.Seating, error) {
 	if err := canAct(who); err != nil {
 		return nil, err
@@ -115,10 +116,12 @@ func partyOf(p eventsv1.DinnerParty) string {
 // RSVP records one side's answer. The second acceptance confirms the
 // seating through the kit: the party's seats are reserved first (all or
 // none, never more than the dinner has), then the seating is marked
-// confirmed; if that fails the seats are given back. Returns Invalid,
-// NotFound, PermissionDenied, FailedPrecondition (not invited, past the
-// deadline, answered already, too few seats), Aborted (the seating
-// changed or was answered at the same time: answer again).
+// confirmed; if that fails the seats are given back. The same answer sent
+// again (a retry whose answer was lost) stands: OK, nothing written (the
+// kit, ADR 0273). Returns Invalid, NotFound, PermissionDenied,
+// FailedPrecondition (not invited, past the deadline, answered otherwise
+// already, too few seats), Aborted (the seating changed or was answered
+// at the same time: answer again).
 func (s *Service) RSVP(ctx context.Context, who auth.Claims, id string, party eventsv1.DinnerParty, accept bool, reason eventsv1.RsvpDeclineReason) (*pb.Seating, error) {
 	if err := canAct(who); err != nil {
 		return nil, err
