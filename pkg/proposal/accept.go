@@ -18,8 +18,9 @@ var errRetryAccept = errors.New("retry accept")
 // completes it first records its intent, then reserves the units of every
 // claim (compare-and-set counters, so concurrent accepts on any replicas
 // never oversell), then marks the proposal active; without free units it
-// fails and nothing is recorded. Returns Invalid, NotFound,
-// FailedPrecondition (expired, accepted twice, no free units, not
+// fails and nothing is recorded. An acceptance already stored (a retry)
+// stands: OK with the proposal, nothing written (stands.go). Returns
+// Invalid, NotFound, FailedPrecondition (expired, no free units, not
 // offered), Unavailable (too slow: try again).
 func (l *Lifecycle[R]) Accept(ctx context.Context, who auth.Claims, id, party string) (R, error) {
 	var zero R
@@ -45,6 +46,9 @@ func (l *Lifecycle[R]) Accept(ctx context.Context, who auth.Claims, id, party st
 		}
 		now := l.p.Now().UTC()
 		st := l.p.State(cur)
+		if accepted(st, party, now) {
+			return cur, nil // the read every accept makes tells a retry
+		}
 		complete, err := st.CanAccept(party, now)
 		if err != nil {
 			if st.Expired(now) {
@@ -54,6 +58,9 @@ func (l *Lifecycle[R]) Accept(ctx context.Context, who auth.Claims, id, party st
 		}
 		if !complete {
 			out, err := l.transition(ctx, who.Subject, id, visible, func(_ R, st *State, now time.Time) (Step, error) {
+				if accepted(*st, party, now) {
+					return stands, nil // the same acceptance landed meanwhile
+				}
 				done, err := st.Accept(party, now)
 				switch {
 				case err != nil:
@@ -116,6 +123,12 @@ func (l *Lifecycle[R]) complete(ctx context.Context, by, id, party string, claim
 		h.AfterReserve(id)
 	}
 	out, err := l.transition(ctx, by, id, check, func(r R, st *State, now time.Time) (Step, error) {
+		if accepted(*st, party, now) {
+			// The same acceptance completed the offer meanwhile (a retry
+			// sent while the first was in flight): it stands, and the
+			// units stay with the active proposal below.
+			return stands, nil
+		}
 		if now.Sub(start) > l.p.Grace/2 {
 			return Step{}, apperr.Errorf(apperr.Unavailable, "the acceptance took too long, try again")
 		}

@@ -30,12 +30,32 @@
 //     or releases it within seconds (Hooks.AfterReserve and AfterGrow are
 //     where the crash tests kill the process).
 //
+// # A retried step stands
+//
+// A client whose answer was lost (the replica that wrote its step died
+// before answering) sends the same call again. The rule (docs/adr/0272,
+// 0273): the call is the same step when the record already holds what it
+// would write; then it stands, and the kit answers OK with the record as
+// it is, writes nothing and publishes nothing, so a step walked twice
+// makes as many events as one walked once. Refusing it told the client
+// its step failed when it was made; writing it again published a second
+// event. Approve on an offered proposal, Accept by a party whose
+// acceptance is stored (open offer not lapsed, or active), and Reject,
+// Decline and End on one already there for the same reason and party
+// (Programme.Holds, since the reasons are the programme's fields) stand;
+// a programme's own TransitionFunc says so with Step{Kind: KindStands}.
+// It is decided inside the compare-and-set's own read, not after a
+// refusal by reading again: that read costs one more round trip per
+// retry and may see another writer's later state. What is not the same
+// step (an end for another reason, an acceptance after a decline, any
+// step after the end) is refused as before. stands.go has the details.
+//
 // # Writing a programme
 //
 // A programme supplies a Programme[R]: the whole list is its record type
 // and Name, Repo, IDOf, Slots, Parties, PartyIndex, State, SetState,
 // Visible, MayChange, Claims, Capacity, OfferTTL, CanOffer (optional),
-// Stamp, Event and NotFound; Now, IDs, Grace, Logger and Hooks have
+// Stamp, Holds (optional), Event and NotFound; Now, IDs, Grace, Logger and Hooks have
 // defaults. State and SetState are a status conversion plus Stamps (where
 // the record keeps each party's acceptance and the offer's expiry; StateOf
 // and State.Stamp do the rest). It calls NewLifecycle, runs Lifecycle.Run on every replica,

@@ -123,9 +123,18 @@ func openSeating(ctx context.Context, js jetstream.JetStream, hs *hosts, now fun
 					reason = "left"
 				}
 				set(r, "reason", reason)
+				if ch.Kind == proposal.KindDeclined {
+					set(r, "declined_by", ch.Party)
+				}
 			case proposal.KindActivated:
 				set(r, "seated_by", ch.Party)
 			}
+		},
+		// What Stamp keeps of a reject, decline or end, so a retry of the
+		// same one stands and another is refused.
+		Holds: func(r seating, ch proposal.Change) bool {
+			return str(r, "reason") == fmt.Sprint(ch.Reason) &&
+				(ch.Kind != proposal.KindDeclined || str(r, "declined_by") == ch.Party)
 		},
 		Event: func(r seating, ch proposal.Change) (*eventsv1.Envelope, error) {
 			id := str(r, "id") // ids only: never names or free text

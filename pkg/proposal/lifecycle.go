@@ -60,11 +60,16 @@ const (
 	// claims (Resize) or a programme's own fields; Reason says which, in
 	// the programme's terms.
 	KindChanged
+	// KindStands says the step a transition function was asked for is
+	// already in the record: a retry of a call whose write landed but
+	// whose answer was lost. The kit answers OK with the record as read,
+	// writes nothing and publishes nothing (stands.go). It has no event.
+	KindStands
 )
 
 // String names the kind as its events do ("activated").
 func (k Kind) String() string {
-	names := [...]string{"none", "proposed", "offered", "rejected", "replaced", "accepted", "activated", "declined", "expired", "withdrawn", "ended", "erased", "changed"}
+	names := [...]string{"none", "proposed", "offered", "rejected", "replaced", "accepted", "activated", "declined", "expired", "withdrawn", "ended", "erased", "changed", "stands"}
 	if k < 0 || int(k) >= len(names) {
 		return "Kind(?)"
 	}
@@ -164,6 +169,15 @@ type Programme[R proto.Message] struct {
 	// Stamp records a change's programme fields in r: times, reasons,
 	// who. The status and acceptances are already set through SetState.
 	Stamp func(r R, ch Change)
+	// Holds, if set, reports whether r already holds what Stamp wrote or
+	// would write for ch in the programme's own fields: a reject's, a
+	// decline's or an end's reason, the party that declined. The kit
+	// asks it only when r's status already is where ch's step leads, to
+	// tell a retry of the same step (it stands: OK, nothing written) from
+	// another step that got there first (refused as before). Nil: Reject,
+	// Decline and End on a record already there are refused; Approve and
+	// Accept, which carry no programme fields, are still recognised.
+	Holds func(r R, ch Change) bool
 	// Event builds the event of a change (ch.EventID is its id). It must
 	// carry ids and facts only, never personal data.
 	Event func(r R, ch Change) (*eventsv1.Envelope, error)
@@ -244,6 +258,9 @@ type Step = Change
 
 // TransitionFunc changes r's lifecycle st (and, if it must, r) at now and
 // says what changed. It may run more than once (compare-and-set retries).
+// A function that finds its step already in r (a retry) returns Step{Kind:
+// KindStands} and leaves r and st as they were: the kit answers OK with r
+// and writes nothing.
 type TransitionFunc[R proto.Message] func(r R, st *State, now time.Time) (Step, error)
 
 // Transition applies fn to proposal id on the caller's behalf under the
@@ -270,7 +287,7 @@ func (l *Lifecycle[R]) Transition(ctx context.Context, who auth.Claims, id strin
 	}, func(r R, st *State, now time.Time) (Step, error) {
 		was := st.Status
 		step, err := fn(r, st, now)
-		left = err == nil && step.Kind != None && was == Active && st.Status != Active
+		left = err == nil && changed(step) && was == Active && st.Status != Active
 		return step, err
 	})
 	if err == nil && left {
@@ -293,7 +310,10 @@ func (l *Lifecycle[R]) transition(ctx context.Context, by, id string, check func
 		prev := st.Status
 		now := l.p.Now().UTC()
 		ch, err := fn(r, &st, now)
-		if err != nil || ch.Kind == None {
+		if err != nil || !changed(ch) {
+			// Nothing to write: the store writes nothing for a record
+			// left as it was read, so a step that stands costs this one
+			// read and publishes nothing.
 			return nil, err
 		}
 		l.p.SetState(r, st)
@@ -372,10 +392,14 @@ func (l *Lifecycle[R]) Propose(ctx context.Context, id string, r R, related stri
 	return cur, false, nil
 }
 
-// Approve offers proposal id to its parties until now plus OfferTTL.
-// Returns Invalid, NotFound, FailedPrecondition.
+// Approve offers proposal id to its parties until now plus OfferTTL. On
+// an offered proposal it is a retry and stands (stands.go). Returns
+// Invalid, NotFound, FailedPrecondition.
 func (l *Lifecycle[R]) Approve(ctx context.Context, who auth.Claims, id string) (R, error) {
 	return l.Transition(ctx, who, id, func(r R, st *State, now time.Time) (Step, error) {
+		if st.Status == Offered {
+			return stands, nil // before CanOffer: a party may have left since
+		}
 		if l.p.CanOffer != nil {
 			if err := l.p.CanOffer(ctx, r); err != nil {
 				return Step{}, err
@@ -389,39 +413,54 @@ func (l *Lifecycle[R]) Approve(ctx context.Context, who auth.Claims, id string) 
 }
 
 // Reject ends proposal id a coordinator turned down, with the programme's
-// reason. Returns Invalid, NotFound, FailedPrecondition.
+// reason. On one rejected for that reason it stands (Holds). Returns
+// Invalid, NotFound, FailedPrecondition.
 func (l *Lifecycle[R]) Reject(ctx context.Context, who auth.Claims, id string, reason int32) (R, error) {
-	return l.Transition(ctx, who, id, func(_ R, st *State, _ time.Time) (Step, error) {
+	return l.Transition(ctx, who, id, func(r R, st *State, _ time.Time) (Step, error) {
+		step := Step{Kind: KindRejected, Reason: reason}
+		if l.holds(r, *st, Rejected, step) {
+			return stands, nil
+		}
 		if err := st.Reject(); err != nil {
 			return Step{}, err
 		}
-		return Step{Kind: KindRejected, Reason: reason}, nil
+		return step, nil
 	})
 }
 
-// Decline ends the offer id that party turned down. Returns Invalid,
-// NotFound, FailedPrecondition.
+// Decline ends the offer id that party turned down. On one party declined
+// for that reason it stands (Holds). Returns Invalid, NotFound,
+// FailedPrecondition.
 func (l *Lifecycle[R]) Decline(ctx context.Context, who auth.Claims, id, party string, reason int32) (R, error) {
 	var zero R
 	if !slices.Contains(l.p.Parties, party) {
 		return zero, apperr.FieldError("party", "is not a party of the offer")
 	}
-	return l.Transition(ctx, who, id, func(_ R, st *State, now time.Time) (Step, error) {
+	return l.Transition(ctx, who, id, func(r R, st *State, now time.Time) (Step, error) {
+		step := Step{Kind: KindDeclined, Party: party, Reason: reason}
+		if l.holds(r, *st, Declined, step) {
+			return stands, nil
+		}
 		if err := st.Decline(party, now); err != nil {
 			return Step{}, err
 		}
-		return Step{Kind: KindDeclined, Party: party, Reason: reason}, nil
+		return step, nil
 	})
 }
 
 // End ends active proposal id and releases its capacity (Transition
-// does). Returns Invalid, NotFound, FailedPrecondition.
+// does). On one ended for that reason it stands (Holds). Returns Invalid,
+// NotFound, FailedPrecondition.
 func (l *Lifecycle[R]) End(ctx context.Context, who auth.Claims, id string, reason int32) (R, error) {
-	return l.Transition(ctx, who, id, func(_ R, st *State, _ time.Time) (Step, error) {
+	return l.Transition(ctx, who, id, func(r R, st *State, _ time.Time) (Step, error) {
+		step := Step{Kind: KindEnded, Reason: reason}
+		if l.holds(r, *st, Ended, step) {
+			return stands, nil
+		}
 		if err := st.End(); err != nil {
 			return Step{}, err
 		}
-		return Step{Kind: KindEnded, Reason: reason}, nil
+		return step, nil
 	})
 }
 

@@ -325,7 +325,9 @@ func TestKitCompositeResource(t *testing.T) {
 
 // TestKitSameAcceptTwiceAtOnce: the completing acceptance sent twice at
 // once (a double click, a client's retry) on two replicas activates the
-// seating once and takes its seats once; the other call is refused.
+// seating once and takes its seats once; the other call is told it
+// stands, or to try again while the first is in flight, never refused
+// (ADR 0273; it was FailedPrecondition "the host has already accepted").
 func TestKitSameAcceptTwiceAtOnce(t *testing.T) {
 	t.Parallel()
 	ctx := testutil.Context(t)
@@ -343,12 +345,12 @@ func TestKitSameAcceptTwiceAtOnce(t *testing.T) {
 			switch code := apperr.ErrorCode(err); {
 			case err == nil:
 				ok++
-			case code != apperr.FailedPrecondition && code != apperr.Unavailable:
-				t.Errorf("accept %d: %v", k, err)
+			case code != apperr.Unavailable:
+				t.Errorf("accept %d: %v, want OK or Unavailable", k, err)
 			}
 		}
-		if ok != 1 || rigs[1].status(ctx, t, id) != proposal.Active {
-			t.Fatalf("round %d: %d accepts succeeded (%v), want exactly 1 and an active seating", k, ok, errs)
+		if ok < 1 || rigs[1].status(ctx, t, id) != proposal.Active {
+			t.Fatalf("round %d: %d accepts succeeded (%v), want at least 1 and an active seating", k, ok, errs)
 		}
 		used, _ := rigs[0].slots.Used(ctx, "h-1")
 		if used != 2 {

@@ -7,11 +7,13 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/motesplats/motesplats/pkg/events"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
+	proposalv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/proposal/v1"
 	"github.com/motesplats/motesplats/pkg/testutil"
 	"github.com/motesplats/motesplats/services/guides/server"
 )
@@ -126,6 +128,70 @@ func TestRetriedStepsAreToldTheyStand(t *testing.T) {
 		}
 		if n[retried] != n[measure] {
 			return fmt.Errorf("events: %d for the assignment whose steps were sent twice, %d for the measure", n[retried], n[measure])
+		}
+		return nil
+	})
+}
+
+// TestRetriedDeclineAndRejectStand (ADR 0273): a newcomer's decline and a
+// rejection, each sent twice, stand: the second is OK with the
+// assignment as the first left it, and each assignment has 2 events
+// (proposed, then declined or rejected), as one sent once. The
+// organisation's decline after the newcomer's, and a rejection for
+// another reason, are refused.
+func TestRetriedDeclineAndRejectStand(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := startEnv(t, 1, server.Options{})
+	seedSmall(ctx, e)
+	c := e.as(coord)
+	job := e.runJob(ctx, c, &pb.StartAssignmentJobRequest{RequestId: "r2", MunicipalityCodes: []string{"0180"}})
+	as := assignments(ctx, t, c, job.GetId())
+	if len(as) != 2 {
+		t.Fatalf("assignments: %v", as)
+	}
+	declined, rejected := as[0].GetId(), as[1].GetId()
+	decline := func(party pb.AcceptingParty) (*pb.Assignment, error) {
+		r, err := c.DeclineAssignment(ctx, &pb.DeclineAssignmentRequest{Id: declined, Party: party, Reason: proposalv1.DeclineReason_DECLINE_REASON_NO_TIME})
+		return r.GetAssignment(), err
+	}
+	reject := func(reason proposalv1.RejectReason) (*pb.Assignment, error) {
+		r, err := c.RejectAssignment(ctx, &pb.RejectAssignmentRequest{Id: rejected, Reason: reason})
+		return r.GetAssignment(), err
+	}
+	for name, do := range map[string]func() (*pb.Assignment, error){
+		"the newcomer's decline": func() (*pb.Assignment, error) { return decline(pb.AcceptingParty_ACCEPTING_PARTY_NEWCOMER) },
+		"reject":                 func() (*pb.Assignment, error) { return reject(proposalv1.RejectReason_REJECT_REASON_LOGISTICS) },
+	} {
+		first, err := do()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		again, err := do()
+		if err != nil || !proto.Equal(again, first) {
+			t.Errorf("%s again: %v, %v; want OK with %v", name, again, err, first)
+		}
+	}
+	if _, err := decline(pb.AcceptingParty_ACCEPTING_PARTY_ORGANISATION); code(err) != codes.FailedPrecondition {
+		t.Errorf("the organisation's decline after the newcomer's: %v, want FailedPrecondition", err)
+	}
+	if _, err := reject(proposalv1.RejectReason_REJECT_REASON_OTHER); code(err) != codes.FailedPrecondition {
+		t.Errorf("reject for another reason: %v, want FailedPrecondition", err)
+	}
+	st, err := e.nats.JS.Stream(ctx, events.StreamGuides)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testutil.CheckFor(t, 10*time.Second, 50*time.Millisecond, func() error {
+		for _, id := range []string{declined, rejected} {
+			subject := events.AssignmentChanged + "." + id
+			info, err := st.Info(ctx, jetstream.WithSubjectFilter(subject))
+			if err != nil {
+				return err
+			}
+			if n := info.State.Subjects[subject]; n != 2 {
+				return fmt.Errorf("%s: %d events, want 2 (proposed, and the one step sent twice)", id, n)
+			}
 		}
 		return nil
 	})

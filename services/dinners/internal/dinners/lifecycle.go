@@ -6,8 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/auth"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
@@ -86,7 +84,7 @@ func (s *Service) ListSeatings(_ context.Context, who auth.Claims, f SeatingFilt
 // Approve invites guest and host to a proposed seating, with an RSVP
 // deadline before the dinner. Returns Invalid, NotFound,
 // PermissionDenied, FailedPrecondition (not proposed, or too close to the
-// dinner).
+// dinner). Sent again on the invited seating it stands (ADR 0273).
 func (s *Service) Approve(ctx context.Context, who auth.Claims, id string) (*pb.Seating, error) {
 	if err := canAct(who); err != nil {
 		return nil, err
@@ -95,8 +93,9 @@ func (s *Service) Approve(ctx context.Context, who auth.Claims, id string) (*pb.
 }
 
 // Reject ends a proposed seating; the party is not proposed at that
-// dinner again. reason is optional (UNSPECIFIED) and kept on the seating.
-// Returns Invalid, NotFound, PermissionDenied, FailedPrecondition.
+// dinner again. reason is optional (UNSPECIFIED) and kept on the seating;
+// the same reject again stands (ADR 0273). Returns Invalid, NotFound,
+// PermissionDenied, FailedPrecondition.
 func (s *Service) Reject(ctx context.Context, who auth.Claims, id string, reason proposalv1.RejectReason) (*pb.Seating, error) {
 	if err := canAct(who); err != nil {
 		return nil, err
@@ -117,10 +116,12 @@ func partyOf(p eventsv1.DinnerParty) string {
 // RSVP records one side's answer. The second acceptance confirms the
 // seating through the kit: the party's seats are reserved first (all or
 // none, never more than the dinner has), then the seating is marked
-// confirmed; if that fails the seats are given back. Returns Invalid,
-// NotFound, PermissionDenied, FailedPrecondition (not invited, past the
-// deadline, answered already, too few seats), Aborted (the seating
-// changed or was answered at the same time: answer again).
+// confirmed; if that fails the seats are given back. The same answer sent
+// again (a retry whose answer was lost) stands: OK, nothing written (the
+// kit, ADR 0273). Returns Invalid, NotFound, PermissionDenied,
+// FailedPrecondition (not invited, past the deadline, answered otherwise
+// already, too few seats), Aborted (the seating changed or was answered
+// at the same time: answer again).
 func (s *Service) RSVP(ctx context.Context, who auth.Claims, id string, party eventsv1.DinnerParty, accept bool, reason eventsv1.RsvpDeclineReason) (*pb.Seating, error) {
 	if err := canAct(who); err != nil {
 		return nil, err
@@ -256,9 +257,10 @@ func (s *Service) RecordAttendance(ctx context.Context, who auth.Claims, id stri
 		if p.GetStatus() == held {
 			// Held by this very attendance: a retry of a call whose
 			// answer was lost (its replica killed after the write, ADR
-			// 0270) is told it stands; nothing is written (ADR 0272).
+			// 0270) is told it stands; nothing is written (ADR 0272,
+			// 0273).
 			if sameAttendance(p.GetAttendance(), att) {
-				return proposal.Step{}, nil
+				return proposal.Step{Kind: proposal.KindStands}, nil
 			}
 			return proposal.Step{}, apperr.Errorf(apperr.FailedPrecondition, "this dinner's attendance is recorded already, and differs from this one")
 		}
@@ -281,9 +283,12 @@ func (s *Service) RecordAttendance(ctx context.Context, who auth.Claims, id stri
 	})
 }
 
-// RecordFeedback records one side's feedback on a held dinner. The same
-// feedback again (a retry) answers OK and changes and publishes nothing.
-// Returns Invalid, NotFound, PermissionDenied, FailedPrecondition.
+// RecordFeedback records one side's feedback on a held dinner. A retry
+// stands (OK, nothing written or published): with a request id, one with
+// the id of the side's stored feedback or of one a newer feedback
+// replaced (a late retry, which must not bring the older opinion back);
+// without, the same feedback as the stored one. Returns Invalid,
+// NotFound, PermissionDenied, FailedPrecondition.
 func (s *Service) RecordFeedback(ctx context.Context, who auth.Claims, id string, party eventsv1.DinnerParty, fb *pb.Feedback) (*pb.Seating, error) {
 	if err := canAct(who); err != nil {
 		return nil, err
@@ -296,6 +301,7 @@ func (s *Service) RecordFeedback(ctx context.Context, who auth.Claims, id string
 	} else {
 		v.Check(fb.GetRating() >= 1 && fb.GetRating() <= 5, "feedback.rating", "must be from 1 to 5")
 		v.Check(party != eventsv1.DinnerParty_DINNER_PARTY_HOST || !fb.GetFirstTimeInSwedishHome(), "feedback.first_time_in_swedish_home", "is for the guest only")
+		v.Check(fb.GetRequestId() == "" || ids.Valid(fb.GetRequestId()), "feedback.request_id", "must be 1 to 64 letters, digits, '-' or '_'")
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
@@ -304,21 +310,15 @@ func (s *Service) RecordFeedback(ctx context.Context, who auth.Claims, id string
 		if p.GetStatus() != held {
 			return proposal.Step{}, apperr.Errorf(apperr.FailedPrecondition, "feedback is for held dinners; this one is %s", p.GetStatus())
 		}
-		stored := p.GetGuestFeedback()
-		if party == eventsv1.DinnerParty_DINNER_PARTY_HOST {
-			stored = p.GetHostFeedback()
+		side := feedbackOf(p, party)
+		if side.stands(fb) {
+			// A retry of a call whose answer was lost, or a late one
+			// after a newer feedback of the side: nothing changes, so
+			// nothing is written and no feedback event goes out (ADR
+			// 0272, 0273).
+			return proposal.Step{Kind: proposal.KindStands}, nil
 		}
-		if proto.Equal(stored, fb) {
-			// The same feedback from the same party again: a retry of a
-			// call whose answer was lost. Nothing changes, so nothing is
-			// written and no second feedback event goes out (ADR 0272).
-			return proposal.Step{}, nil
-		}
-		if party == eventsv1.DinnerParty_DINNER_PARTY_HOST {
-			p.HostFeedback = fb
-		} else {
-			p.GuestFeedback = fb
-		}
+		side.store(fb)
 		return proposal.Step{Kind: proposal.KindChanged, Reason: changeFeedback, Party: partyOf(party)}, nil
 	})
 }

@@ -74,6 +74,7 @@ func (s *Service) programme(seats *proposal.Slots) proposal.Programme[*pb.Seatin
 			return nil
 		},
 		Stamp: s.stamp,
+		Holds: holds,
 		Event: s.event,
 		// A seating of a guest erased while dinners was down opens no
 		// more: its erasure needs only its id (docs/adr/0164).
@@ -117,6 +118,21 @@ func (s *Service) stamp(p *pb.Seating, ch proposal.Change) {
 			p.Status = cancelled
 		}
 	}
+}
+
+// holds reports whether p already holds the reason (and, for a decline,
+// the party) stamp writes for ch: a reject or an RSVP decline sent again
+// after its answer was lost then stands, one for another reason or by the
+// other side is refused as before (ADR 0273). Dinners' ends are its own
+// steps (attendance, cancellation), not the kit's End.
+func holds(p *pb.Seating, ch proposal.Change) bool {
+	switch ch.Kind {
+	case proposal.KindRejected:
+		return p.GetRejectReason() == proposalv1.RejectReason(ch.Reason)
+	case proposal.KindDeclined:
+		return p.GetDeclinedBy() == partyEnum(ch.Party) && p.GetDeclineReason() == eventsv1.RsvpDeclineReason(ch.Reason)
+	}
+	return false
 }
 
 // subjects of the seating events, by kind of change; withdrawn, ended and

@@ -192,35 +192,15 @@ func (s *Service) withPeriodEnds(as []*guidesv1.Assignment) []*guidesv1.Assignme
 }
 
 // Approve approves a proposed assignment: the kit offers it to the
-// newcomer and the organisation. Returns Invalid, NotFound,
-// FailedPrecondition. A retry on an assignment already approved is
-// answered OK with it (done).
+// newcomer and the organisation. A retry on an assignment already
+// approved stands: OK with it, nothing written (the kit, ADR 0273).
+// Returns Invalid, NotFound, FailedPrecondition.
 func (s *Service) Approve(ctx context.Context, who auth.Claims, id string) (*guidesv1.Assignment, error) {
 	a, err := s.life.Approve(ctx, who, id)
 	if apperr.ErrorCode(err) == apperr.FailedPrecondition {
-		cur, ok := s.done(ctx, who, id, func(a *guidesv1.Assignment) bool { return a.GetStatus() == stApproved })
-		if ok {
-			return cur, nil
-		}
-		return nil, refusal(cur, "only a proposed assignment can be approved")
+		return nil, s.refused(ctx, who, id, "only a proposed assignment can be approved")
 	}
 	return a, err
-}
-
-// done returns assignment id and true when it already is where the call
-// refused as a FailedPrecondition leads (is says so): the call is a retry
-// of one whose write landed but whose answer was lost (its replica killed
-// just after the write, ADR 0270), and telling it "this one is approved"
-// said the step failed when it had been made. The answer is the
-// assignment as it is; nothing is written, so no second event. Another
-// state stays the refusal (ADR 0272), named from the same read (a, false;
-// nil when it could not be read), so a refused step reads it once.
-func (s *Service) done(ctx context.Context, who auth.Claims, id string, is func(*guidesv1.Assignment) bool) (*guidesv1.Assignment, bool) {
-	a, err := s.GetAssignment(ctx, who, id)
-	if err != nil {
-		return nil, false
-	}
-	return a, is(a)
 }
 
 // Reject turns down a proposed assignment with reason (a
@@ -245,21 +225,14 @@ func (s *Service) Reject(ctx context.Context, who auth.Claims, id string, reason
 // a crash in between is resolved by the kit's Recover sweep. Returns
 // NotFound, Invalid ("party"), FailedPrecondition (not approved, accepted
 // twice, no capacity), Conflict (a race: try again). A retry of an
-// acceptance already stored is answered OK with the assignment (done).
+// acceptance already stored (approved with it, assigned or active) stands:
+// OK with the assignment, nothing written (the kit, ADR 0273).
 func (s *Service) Accept(ctx context.Context, who auth.Claims, id, party string) (*guidesv1.Assignment, error) {
 	if party != PartyNewcomer && party != PartyOrganisation {
 		return nil, apperr.FieldError("party", "must be the newcomer or the organisation")
 	}
 	a, err := s.life.Accept(ctx, who, id, party)
 	switch {
-	case apperr.ErrorCode(err) == apperr.FailedPrecondition && !errors.Is(err, proposal.ErrNoSlot):
-		// The party's acceptance stored already: approved with it, or
-		// assigned (both accepted, the unit held) is this call's result.
-		if cur, ok := s.done(ctx, who, id, func(a *guidesv1.Assignment) bool {
-			return (a.GetStatus() == stApproved || a.GetStatus() == stAssigned) && acceptedBy(a, party)
-		}); ok {
-			return cur, nil
-		}
 	case errors.Is(err, proposal.ErrNoSlot):
 		return nil, apperr.Errorf(apperr.FailedPrecondition, "the guide organisation has no free capacity in this municipality and language")
 	case apperr.ErrorCode(err) == apperr.Unavailable:
@@ -276,8 +249,8 @@ func (s *Service) Activate(ctx context.Context, who auth.Claims, id string) (*gu
 	return s.life.Transition(ctx, who, id, func(a *guidesv1.Assignment, _ *proposal.State, now time.Time) (proposal.Step, error) {
 		if a.GetStatus() == stActive {
 			// A retry of an activation whose answer was lost: active is
-			// its result; nothing to write, no second event (ADR 0272).
-			return proposal.Step{}, nil
+			// its result; nothing to write, no second event (ADR 0273).
+			return proposal.Step{Kind: proposal.KindStands}, nil
 		}
 		if a.GetStatus() != stAssigned {
 			return proposal.Step{}, apperr.Errorf(apperr.FailedPrecondition, "only an assigned assignment can become active%s", thisOneIs(a))
@@ -296,17 +269,11 @@ func (s *Service) End(ctx context.Context, who auth.Claims, id string, reason ev
 	if _, ok := eventsv1.AssignmentEndReason_name[int32(reason)]; !ok || reason == 0 {
 		return nil, apperr.FieldError("reason", "is required: period over, moved, found work, opted out or organisation left")
 	}
+	// Ended for this reason already is a retry of this end and stands in
+	// the kit (holds); ended for another is another's end, refused.
 	a, err := s.life.End(ctx, who, id, int32(reason))
 	if apperr.ErrorCode(err) == apperr.FailedPrecondition {
-		// Ended for this reason already: a retry of this end (done);
-		// ended for another is another's end, refused.
-		cur, ok := s.done(ctx, who, id, func(a *guidesv1.Assignment) bool {
-			return a.GetStatus() == stEnded && a.GetEndReason() == reason
-		})
-		if ok {
-			return cur, nil
-		}
-		return nil, refusal(cur, "only an assigned or active assignment can end")
+		return nil, s.refused(ctx, who, id, "only an assigned or active assignment can end")
 	}
 	return a, err
 }
@@ -412,8 +379,9 @@ func (s *Service) ListOrganisations(who auth.Claims, size int, after string) ([]
 // Decline records that party declined a proposed or approved assignment,
 // with reason (a proposal.v1.DeclineReason number; 0 when none was given).
 // A unit an in-flight acceptance reserved is the kit's to give back (its
-// intent, settled or recovered). Returns NotFound, Invalid ("party"),
-// FailedPrecondition.
+// intent, settled or recovered). The same party's decline for the same
+// reason again stands: OK, nothing written (ADR 0273). Returns NotFound,
+// Invalid ("party"), FailedPrecondition.
 func (s *Service) Decline(ctx context.Context, who auth.Claims, id, party string, reason int32) (*guidesv1.Assignment, error) {
 	if party != PartyNewcomer && party != PartyOrganisation {
 		return nil, apperr.FieldError("party", "must be the newcomer or the organisation")
@@ -422,24 +390,19 @@ func (s *Service) Decline(ctx context.Context, who auth.Claims, id, party string
 		return nil, apperr.FieldError("reason", "is not a known decline reason")
 	}
 	return s.life.Transition(ctx, who, id, func(a *guidesv1.Assignment, st *proposal.State, now time.Time) (proposal.Step, error) {
-		switch st.Status {
-		case proposal.Proposed:
+		step := proposal.Step{Kind: proposal.KindDeclined, Party: party, Reason: reason}
+		switch {
+		case st.Status == proposal.Declined && holds(a, step):
+			return proposal.Step{Kind: proposal.KindStands}, nil
+		case st.Status == proposal.Proposed:
 			st.Status = proposal.Declined // guides lets a party decline before approval
-		case proposal.Offered:
+		case st.Status == proposal.Offered:
 			if err := st.Decline(party, now); err != nil {
 				return proposal.Step{}, err
 			}
 		default:
 			return proposal.Step{}, apperr.Errorf(apperr.FailedPrecondition, "only a proposed or approved assignment can be declined%s", thisOneIs(a))
 		}
-		return proposal.Step{Kind: proposal.KindDeclined, Party: party, Reason: reason}, nil
+		return step, nil
 	})
-}
-
-// acceptedBy reports whether party's acceptance of a is stored.
-func acceptedBy(a *guidesv1.Assignment, party string) bool {
-	if party == PartyNewcomer {
-		return a.GetNewcomerAccepted()
-	}
-	return a.GetOrganisationAccepted()
 }

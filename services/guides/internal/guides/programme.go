@@ -48,6 +48,7 @@ func (s *Service) programme() proposal.Programme[*guidesv1.Assignment] {
 		},
 		OfferTTL: func(*guidesv1.Assignment) time.Duration { return offerTTL },
 		Stamp:    stamp,
+		Holds:    holds,
 		Event:    s.changeEvent,
 		// An assignment of a newcomer erased while guides was down opens
 		// no more: its erasure needs only its id (docs/adr/0164).
@@ -154,6 +155,22 @@ func stamp(a *guidesv1.Assignment, ch proposal.Change) {
 			}
 		}
 	}
+}
+
+// holds reports whether a already holds the reason (and, for a decline,
+// the party) stamp writes for ch: a reject, decline or end sent again
+// after its answer was lost then stands, one for another reason or by
+// the other party is refused as before (ADR 0273).
+func holds(a *guidesv1.Assignment, ch proposal.Change) bool {
+	switch ch.Kind {
+	case proposal.KindRejected:
+		return a.GetRejectReason() == proposalv1.RejectReason(ch.Reason)
+	case proposal.KindDeclined:
+		return a.GetDeclinedBy() == partyCode(ch.Party) && a.GetDeclineReason() == proposalv1.DeclineReason(ch.Reason)
+	case proposal.KindEnded:
+		return a.GetEndReason() == eventsv1.AssignmentEndReason(ch.Reason)
+	}
+	return false
 }
 
 // changeEvent is the AssignmentChanged event of a change (ids and facts

@@ -153,7 +153,9 @@ func (s *Service) List(_ context.Context, who auth.Claims, f ListFilter, size in
 }
 
 // Approve approves a proposal and offers it to both people until the
-// offer expires. Returns Invalid, NotFound, FailedPrecondition.
+// offer expires. Sent again on the offered pair (a retry whose answer was
+// lost) it stands: OK with the pair, nothing written (the kit, ADR 0273).
+// Returns Invalid, NotFound, FailedPrecondition.
 func (s *Service) Approve(ctx context.Context, who auth.Claims, id string) (*pb.Pair, error) {
 	return s.viewed(s.life.Approve(ctx, who, id))
 }
@@ -166,8 +168,8 @@ func (s *Service) viewed(p *pb.Pair, err error) (*pb.Pair, error) {
 	return s.view(p, 0), nil
 }
 
-// Reject rejects a proposal with a reason. Returns Invalid, NotFound,
-// FailedPrecondition.
+// Reject rejects a proposal with a reason; the same reject again stands
+// (holds). Returns Invalid, NotFound, FailedPrecondition.
 func (s *Service) Reject(ctx context.Context, who auth.Claims, id string, reason eventsv1.RejectReason) (*pb.Pair, error) {
 	if _, ok := eventsv1.RejectReason_name[int32(reason)]; !ok || reason == 0 {
 		return nil, apperr.FieldError("reason", "is required: a reject reason")
@@ -288,8 +290,10 @@ func (s *Service) Replace(ctx context.Context, who auth.Claims, id, mentor strin
 // completes the pair first takes a slot of the mentor and the newcomer's
 // single place (compare-and-set counters, so concurrent accepts on any
 // replicas never oversell), then marks the pair active; without a free
-// slot it fails and nothing is recorded. Returns Invalid, NotFound,
-// FailedPrecondition (expired, accepted twice, no slot, not offered).
+// slot it fails and nothing is recorded. The party's acceptance sent
+// again while it is stored (offered, or active) stands: OK, nothing
+// written. Returns Invalid, NotFound, FailedPrecondition (expired, no
+// slot, not offered).
 func (s *Service) Accept(ctx context.Context, who auth.Claims, id string, party eventsv1.Party) (*pb.Pair, error) {
 	if err := canAct(who); err != nil {
 		return nil, err
@@ -307,7 +311,8 @@ func (s *Service) Accept(ctx context.Context, who auth.Claims, id string, party 
 	return s.viewed(s.life.Accept(ctx, who, id, partyName(party)))
 }
 
-// Decline records that party declined the offer, with a reason. Returns
+// Decline records that party declined the offer, with a reason; the same
+// party's decline for the same reason again stands (holds). Returns
 // Invalid, NotFound, FailedPrecondition.
 func (s *Service) Decline(ctx context.Context, who auth.Claims, id string, party eventsv1.Party, reason eventsv1.DeclineReason) (*pb.Pair, error) {
 	var v apperr.Validator
@@ -411,8 +416,9 @@ func (s *Service) CheckIn(ctx context.Context, who auth.Claims, id string, c *pb
 	return s.view(out, 0), nil
 }
 
-// End ends an active pair and frees both people's slots. Returns Invalid,
-// NotFound, FailedPrecondition.
+// End ends an active pair and frees both people's slots; an end for the
+// reason the pair ended with stands (holds), another is refused. Returns
+// Invalid, NotFound, FailedPrecondition.
 func (s *Service) End(ctx context.Context, who auth.Claims, id string, reason eventsv1.EndReason) (*pb.Pair, error) {
 	if _, ok := eventsv1.EndReason_name[int32(reason)]; !ok || reason == 0 {
 		return nil, apperr.FieldError("reason", "is required: an end reason")

@@ -67,6 +67,7 @@ func (s *Service) programme(slots *proposal.Slots) proposal.Programme[*pb.Pair] 
 			return nil
 		},
 		Stamp:    s.stamp,
+		Holds:    holds,
 		Event:    s.event,
 		NotFound: errPairNotFound,
 		Now:      s.now,
@@ -106,6 +107,22 @@ func (s *Service) stamp(p *pb.Pair, ch proposal.Change) {
 			p.EndReason = eventsv1.EndReason_END_REASON_LEFT_PROGRAMME
 		}
 	}
+}
+
+// holds reports whether p already holds the reason (and, for a decline,
+// the party) stamp writes for ch: a reject, decline or end sent again
+// after its answer was lost then stands, and one for another reason or
+// by the other party is refused as before (ADR 0273).
+func holds(p *pb.Pair, ch proposal.Change) bool {
+	switch ch.Kind {
+	case proposal.KindRejected:
+		return p.GetRejectReason() == eventsv1.RejectReason(ch.Reason)
+	case proposal.KindDeclined:
+		return p.GetDeclinedBy() == partyOf(ch.Party) && p.GetDeclineReason() == eventsv1.DeclineReason(ch.Reason)
+	case proposal.KindEnded:
+		return p.GetEndReason() == eventsv1.EndReason(ch.Reason)
+	}
+	return false
 }
 
 // answered records who recorded a party's answer (its acceptance or

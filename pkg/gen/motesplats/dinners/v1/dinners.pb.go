@@ -1197,7 +1197,14 @@ type Feedback struct {
 	// For the guest: the first time in a Swedish home.
 	FirstTimeInSwedishHome bool `protobuf:"varint,3,opt,name=first_time_in_swedish_home,json=firstTimeInSwedishHome,proto3" json:"first_time_in_swedish_home,omitempty"`
 	// Overall, 1 to 5.
-	Rating        int32 `protobuf:"varint,4,opt,name=rating,proto3" json:"rating,omitempty"`
+	Rating int32 `protobuf:"varint,4,opt,name=rating,proto3" json:"rating,omitempty"`
+	// Optional: an id the caller makes for this feedback (1 to 64 letters,
+	// digits, '-' or '_') and sends unchanged with every retry of the same
+	// call. With it a retry is recognised by its id: the same id as the
+	// side's stored feedback, or as one a newer feedback of the side
+	// replaced (a late retry), changes and publishes nothing. Without it
+	// only the same feedback as the stored one is recognised (ADR 0273).
+	RequestId     string `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1258,6 +1265,13 @@ func (x *Feedback) GetRating() int32 {
 		return x.Rating
 	}
 	return 0
+}
+
+func (x *Feedback) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
 }
 
 // Seating is one guest party at one dinner, from proposal to feedback.
@@ -1324,9 +1338,14 @@ type Seating struct {
 	PendingHolder string   `protobuf:"bytes,35,opt,name=pending_holder,json=pendingHolder,proto3" json:"pending_holder,omitempty"`
 	// Why a coordinator rejected the proposal; UNSPECIFIED when none was
 	// given.
-	RejectReason  v12.RejectReason `protobuf:"varint,36,opt,name=reject_reason,json=rejectReason,proto3,enum=motesplats.proposal.v1.RejectReason" json:"reject_reason,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	RejectReason v12.RejectReason `protobuf:"varint,36,opt,name=reject_reason,json=rejectReason,proto3,enum=motesplats.proposal.v1.RejectReason" json:"reject_reason,omitempty"`
+	// The request ids of each side's feedback that a newer feedback of the
+	// same side replaced, oldest first, the last 20: a late retry of one
+	// is recognised and changes nothing (RecordFeedback). Output only.
+	ReplacedGuestFeedbackRequests []string `protobuf:"bytes,37,rep,name=replaced_guest_feedback_requests,json=replacedGuestFeedbackRequests,proto3" json:"replaced_guest_feedback_requests,omitempty"`
+	ReplacedHostFeedbackRequests  []string `protobuf:"bytes,38,rep,name=replaced_host_feedback_requests,json=replacedHostFeedbackRequests,proto3" json:"replaced_host_feedback_requests,omitempty"`
+	unknownFields                 protoimpl.UnknownFields
+	sizeCache                     protoimpl.SizeCache
 }
 
 func (x *Seating) Reset() {
@@ -1609,6 +1628,20 @@ func (x *Seating) GetRejectReason() v12.RejectReason {
 		return x.RejectReason
 	}
 	return v12.RejectReason(0)
+}
+
+func (x *Seating) GetReplacedGuestFeedbackRequests() []string {
+	if x != nil {
+		return x.ReplacedGuestFeedbackRequests
+	}
+	return nil
+}
+
+func (x *Seating) GetReplacedHostFeedbackRequests() []string {
+	if x != nil {
+		return x.ReplacedHostFeedbackRequests
+	}
+	return nil
 }
 
 // UnseatedParty is a party a job did not seat, and why.
@@ -6101,12 +6134,14 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"\x06member\x18\x01 \x01(\x05R\x06member\x12@\n" +
 	"\n" +
 	"attendance\x18\x02 \x01(\x0e2 .motesplats.events.v1.AttendanceR\n" +
-	"attendance\"\xb7\x01\n" +
+	"attendance\"\xd6\x01\n" +
 	"\bFeedback\x12(\n" +
 	"\x10would_meet_again\x18\x01 \x01(\bR\x0ewouldMeetAgain\x12-\n" +
 	"\x12language_practised\x18\x02 \x01(\bR\x11languagePractised\x12:\n" +
 	"\x1afirst_time_in_swedish_home\x18\x03 \x01(\bR\x16firstTimeInSwedishHome\x12\x16\n" +
-	"\x06rating\x18\x04 \x01(\x05R\x06rating\"\xec\r\n" +
+	"\x06rating\x18\x04 \x01(\x05R\x06rating\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x05 \x01(\tR\trequestId\"\xfc\x0e\n" +
 	"\aSeating\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x15\n" +
 	"\x06job_id\x18\x02 \x01(\tR\x05jobId\x12'\n" +
@@ -6156,7 +6191,9 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"\x12pending_party_size\x18! \x01(\x05R\x10pendingPartySize\x12!\n" +
 	"\fseat_holders\x18\" \x03(\tR\vseatHolders\x12%\n" +
 	"\x0epending_holder\x18# \x01(\tR\rpendingHolder\x12I\n" +
-	"\rreject_reason\x18$ \x01(\x0e2$.motesplats.proposal.v1.RejectReasonR\frejectReason\"\xcf\x02\n" +
+	"\rreject_reason\x18$ \x01(\x0e2$.motesplats.proposal.v1.RejectReasonR\frejectReason\x12G\n" +
+	" replaced_guest_feedback_requests\x18% \x03(\tR\x1dreplacedGuestFeedbackRequests\x12E\n" +
+	"\x1freplaced_host_feedback_requests\x18& \x03(\tR\x1creplacedHostFeedbackRequests\"\xcf\x02\n" +
 	"\rUnseatedParty\x12\x1c\n" +
 	"\n" +
 	"sign_up_id\x18\x01 \x01(\tR\bsignUpId\x12+\n" +
