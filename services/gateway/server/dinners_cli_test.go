@@ -84,9 +84,11 @@ func TestDinnersCLI(t *testing.T) {
 		t.Fatalf("reject without a reason: %v", err)
 	}
 	mustContain(t, mp(t, dir, "dinners", "approve", id), id+" invited")
-	// Twice: the seating's words, not a pair's (ADR 0184).
-	if _, err := mpErr(t, dir, "dinners", "approve", id); err == nil || !strings.Contains(err.Error(), "only a proposed seating can be approved") {
-		t.Errorf("approve twice: %v, want the seating's words", err)
+	// Twice: a retry, told it stands (ADR 0273).
+	mustContain(t, mp(t, dir, "dinners", "approve", id), id+" invited")
+	// A reject after it: the seating's words, not a pair's (ADR 0184).
+	if _, err := mpErr(t, dir, "dinners", "reject", "-reason", "poor_fit", id); err == nil || !strings.Contains(err.Error(), "only a proposed seating can be rejected") {
+		t.Errorf("reject after approve: %v, want the seating's words", err)
 	}
 	mustContain(t, mp(t, dir, "dinners", "rsvp", "-party", "guest", id), "invited")
 	mustContain(t, mp(t, dir, "dinners", "rsvp", "-party", "HOST", id), id+" confirmed")

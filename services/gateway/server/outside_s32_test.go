@@ -128,9 +128,11 @@ func TestApproveInTwoTabs(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("the second tab's approve: %d %s, want the row (200)", code, trim(body))
 	}
-	mustContain(t, body, `<tr id="pair-`+pair.GetId()+`"`, `<span role="status" class="row-done" tabindex="-1" autofocus>bara ett föreslaget par kan godkännas (status nu: erbjuden)</span>`)
+	// The second approve finds the pair offered, where its step leads: it
+	// stands and answers as the first (ADR 0273).
+	mustContain(t, body, `<tr id="pair-`+pair.GetId()+`"`, `<span role="status" class="row-done" tabindex="-1" autofocus>Godkänt och erbjudet båda.</span>`)
 	if strings.Contains(body, "/approve") {
-		t.Errorf("the refused row still offers to approve: %s", trim(body))
+		t.Errorf("the approved row still offers to approve: %s", trim(body))
 	}
 	code, body = row("reject", url.Values{"reason": {"REJECT_REASON_POOR_FIT"}})
 	if code != http.StatusOK || !strings.Contains(body, `<span role="status" class="row-done" tabindex="-1" autofocus>`) || strings.Contains(body, "Avvisat.") {
@@ -184,8 +186,9 @@ func TestApproveSeatingInTwoTabs(t *testing.T) {
 		t.Fatalf("the first tab's approve: %d %s", code, trim(body))
 	}
 	code, body := approve()
-	if code != http.StatusOK || !strings.Contains(body, `<span role="status" class="row-done" tabindex="-1" autofocus>bara en föreslagen placering kan godkännas (status nu: inbjuden)</span>`) || strings.Contains(body, "/approve") {
-		t.Errorf("the second tab's approve: %d %s, want the row with the reason", code, trim(body))
+	// It stands: answered as the first (ADR 0273).
+	if code != http.StatusOK || !strings.Contains(body, `<span role="status" class="row-done" tabindex="-1" autofocus>Godkänt: gäst och värd är inbjudna.</span>`) || strings.Contains(body, "/approve") {
+		t.Errorf("the second tab's approve: %d %s, want the row as the first answered it", code, trim(body))
 	}
 	if m := regexp.MustCompile(`<span role="status" class="row-done" tabindex="-1" autofocus>([^<]*)</span>`).FindStringSubmatch(body); m == nil || m[1] == "" || strings.Contains(m[1], "_") {
 		t.Errorf("the second approve's reason: %v, want words", m)
