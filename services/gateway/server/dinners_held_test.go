@@ -184,7 +184,11 @@ func TestParticipantPageDinners(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("the newcomer's page: %d", code)
 	}
-	section := page[strings.Index(page, `<section class="person-dinners"`):]
+	k := strings.Index(page, `<section class="person-dinners"`)
+	if k < 0 {
+		t.Fatalf("the newcomer's page has no dinners section: %s", strings.Join(strings.Fields(visibleText(page)), " "))
+	}
+	section := page[k:]
 	section = section[:strings.Index(section, "</section>")]
 	// A link's end reads as a space in the text: "Anmälan i Stockholm :".
 	text := strings.ReplaceAll(strings.Join(strings.Fields(visibleText(section)), " "), " :", ":")
