@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/calendar"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/services/gateway/internal/apart"
@@ -15,6 +16,15 @@ import (
 // picker: 4 pages of 500, every offer of the demo's cities. An offer past
 // them is still taken by mp dinners record-held and the API.
 const heldOfferPages = 4
+
+// errNoSuchPage answers a coordinator at the held-dinner form's address
+// as at an address no route serves (NotFound's page): the form is under
+// a sign-up's address, where every other page answers a record the
+// caller may not see with not-found, so a 403 there would tell a
+// coordinator of another organisation that the sign-up exists (the
+// access sweep, TestAccessSweep, wants 404 off /admin/). The API answers
+// PermissionDenied as the rest of the admin API.
+var errNoSuchPage = apperr.Errorf(apperr.NotFound, "page not found")
 
 // dinnerHeldData is the held-dinner form (ADR 0275): the sign-up it is
 // for, the host's offers of the sign-up's organisation to choose from,
@@ -29,11 +39,11 @@ type dinnerHeldData struct {
 
 // dinnerHeld serves GET /dinners/signups/{id}/held: an admin's form for a
 // dinner the sign-up's party had before Mötesplats (the dinners service's
-// RecordPastSeating, ADR 0269). Anyone else gets the forbidden page every
-// admin page answers with, before the sign-up is read.
+// RecordPastSeating, ADR 0269). Anyone else gets what an address no route
+// serves gets, before the sign-up is read (errNoSuchPage).
 func (w *Web) dinnerHeld(rw http.ResponseWriter, r *http.Request, p *page) error {
 	if !p.Admin {
-		return errAdminPage
+		return errNoSuchPage
 	}
 	p.Form = url.Values{"start_time": {"18:00"}}
 	return w.dinnerHeldPage(rw, r, p, http.StatusOK)
@@ -45,7 +55,7 @@ func (w *Web) dinnerHeld(rw http.ResponseWriter, r *http.Request, p *page) error
 // words by its fields.
 func (w *Web) dinnerHeldRecord(rw http.ResponseWriter, r *http.Request, p *page) error {
 	if !p.Admin {
-		return errAdminPage
+		return errNoSuchPage
 	}
 	p.Form = r.PostForm
 	v, err := w.g.RecordPastSeating(r.Context(), p.caller, &gatewayv1.RecordPastSeatingRequest{SignUpId: r.PathValue("id"),
