@@ -253,6 +253,8 @@ func boundKind(fd protoreflect.FieldDescriptor) string {
 		return ""
 	case strings.HasSuffix(name, "_month"):
 		return "month"
+	case name == "start_time":
+		return "clock" // a dinner's HH:MM (RecordPastSeating, ADR 0275)
 	case name == "date" || strings.HasSuffix(name, "_date"):
 		return "day"
 	case strings.HasSuffix(name, "_time") || strings.HasSuffix(name, "_after") || strings.HasSuffix(name, "_before") ||
@@ -278,6 +280,7 @@ func sweepBounds(t *testing.T, e *env, token, orgB string, leaks func(what, body
 			long, "2026-13-01T00:00:00Z", "000000-01-01T00:00:00Z", now.Add(-time.Hour).Format(time.RFC3339)},
 		"month": {"2026-13", "000000-01", "0001-01", "9999-12", long, "<script>", "2026-1", now.Format("2006-01")},
 		"day":   {"2026-13-01", "0001-01-01", "9999-12-31", long, "000000-01-01", "2026-02-30", now.Format(time.DateOnly)},
+		"clock": {"24:00", "99:99", "7:5", "18:00:00", long, "<script>", "18:00"},
 	}
 	n, bounds := 0, 0
 	for _, m := range gatewayMethods() {

@@ -19,6 +19,7 @@ var browserTests = []struct {
 	{"TestCoordinatorWalk", testCoordinatorWalk},
 	{"TestDinnerPagesBrowser", testDinnerPagesBrowser},
 	{"TestHeldDinnerBrowser", testHeldDinnerBrowser},
+	{"TestPersonDinnersBrowser", testPersonDinnersBrowser},
 	{"TestEndToEndBrowser", testEndToEndBrowser},
 	{"TestNumberColumnsInOneRow", testNumberColumnsInOneRow},
 	{"TestGuidePagesAccessible", testGuidePagesAccessible},

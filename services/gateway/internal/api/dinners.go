@@ -173,6 +173,14 @@ func (s *Server) RecordFeedback(ctx context.Context, req *connect.Request[gatewa
 	return reply(s, ctx, &gatewayv1.RecordFeedbackResponse{Seating: v}, err)
 }
 
+// RecordPastSeating implements DinnersService: an admin's record of a
+// dinner held before today (ADR 0269, 0275); anyone else is refused by
+// the gateway before the dinners service is asked.
+func (s *Server) RecordPastSeating(ctx context.Context, req *connect.Request[gatewayv1.RecordPastSeatingRequest]) (*connect.Response[gatewayv1.RecordPastSeatingResponse], error) {
+	v, err := s.g.RecordPastSeating(ctx, caller(ctx), req.Msg)
+	return reply(s, ctx, &gatewayv1.RecordPastSeatingResponse{Seating: v}, err)
+}
+
 // GetDinnerWaitlist implements DinnersService.
 func (s *Server) GetDinnerWaitlist(ctx context.Context, req *connect.Request[gatewayv1.GetDinnerWaitlistRequest]) (*connect.Response[gatewayv1.GetDinnerWaitlistResponse], error) {
 	w, err := s.g.DinnerWaitlist(ctx, caller(ctx), req.Msg.GetOrganisationId(), req.Msg.GetMunicipalityCodes())

@@ -89,6 +89,8 @@ func dinners(ctx context.Context, c *clients, args []string, e env) error {
 		return listSeatings(ctx, d, c.namesakes(ctx), args, e, "PROPOSED")
 	case "approve", "reject", "rsvp", "cancel", "attendance", "feedback":
 		return changeSeating(ctx, d, what, args, e)
+	case "record-held":
+		return recordHeld(ctx, d, args, e)
 	case "waitlist":
 		return waitlist(ctx, d, args, e)
 	case "report":

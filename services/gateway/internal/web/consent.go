@@ -76,6 +76,9 @@ type participantView struct {
 	// tells namesakes apart by (ADR 0132).
 	Registered string
 	Consents   []consentRow
+	// Dinners are the newcomer's sign-ups and seatings (ADR 0275), nil
+	// where the gateway has no dinners service.
+	Dinners *personDinners
 }
 
 // newParticipantView lists pt's consents in the order they were given.

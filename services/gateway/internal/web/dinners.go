@@ -42,6 +42,8 @@ func (w *Web) dinnerRoutes() []Route {
 		{Method: "POST", Pattern: "/dinners/signups/{id}/delete", h: w.dinnerSignUpDelete},
 		{Method: "GET", Pattern: "/dinners/signups/{id}/edit", h: w.dinnerSignUpEdit},
 		{Method: "POST", Pattern: "/dinners/signups/{id}", h: w.dinnerSignUpUpdate},
+		{Method: "GET", Pattern: "/dinners/signups/{id}/held", h: w.dinnerHeld},
+		{Method: "POST", Pattern: "/dinners/signups/{id}/held", h: w.dinnerHeldRecord},
 		{Method: "GET", Pattern: "/dinners/seatings", h: w.dinnerSeatings},
 		{Method: "POST", Pattern: "/dinners/seatings/{id}/{action}", h: w.dinnerSeatingAction},
 		{Method: "GET", Pattern: "/dinners/waitlist", h: w.dinnerWaitlist},

@@ -35,6 +35,9 @@ func (w *Web) dinnerSeatings(rw http.ResponseWriter, r *http.Request, p *page) e
 	p.Title, p.Nav, p.Form, p.Flash = p.t("dinners.seatings.title"), "dinners", r.URL.Query(), seatingFlash(p, r)
 	q := r.URL.Query()
 	var d dinnerSeatingsData
+	if id := q.Get("seating"); id != "" {
+		return w.oneSeating(rw, r, p, id)
+	}
 	names := make([]string, len(followedStatuses))
 	for i, s := range followedStatuses {
 		names[i] = s.String()

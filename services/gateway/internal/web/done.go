@@ -135,6 +135,8 @@ func seatingFlash(p *page, r *http.Request) string {
 		return p.t("dinners.rejected")
 	case "rsvp", "cancel", "attendance", "feedback":
 		return p.t("dinners.saved")
+	case "held":
+		return p.t("dinners.held.done")
 	}
 	return ""
 }

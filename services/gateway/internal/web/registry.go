@@ -162,7 +162,9 @@ func (w *Web) participantEdit(rw http.ResponseWriter, r *http.Request, p *page) 
 		return err
 	}
 	p.Form = languageNames(p.Lang, participantToForm(v.GetParticipant()))
-	p.Data = newParticipantView(p, v.GetOrganisationName(), v.GetParticipant())
+	pv := newParticipantView(p, v.GetOrganisationName(), v.GetParticipant())
+	w.loadPersonDinners(r, p, id, &pv)
+	p.Data = pv
 	p.Flash = savedFlash(p, r)
 	return w.renderRecordForm(rw, r, p, http.StatusOK, "participant_form")
 }
@@ -187,6 +189,9 @@ func (w *Web) participantUpdate(rw http.ResponseWriter, r *http.Request, p *page
 	pt, err := w.saveParticipant(r, p, cur.GetParticipant())
 	if err != nil {
 		if formErrors(p, err, participantField) {
+			pv := p.Data.(participantView)
+			w.loadPersonDinners(r, p, id, &pv)
+			p.Data = pv
 			return w.renderRecordForm(rw, r, p, http.StatusUnprocessableEntity, "participant_form")
 		}
 		return err

@@ -73,6 +73,7 @@ var formPages = map[string]string{
 	"/dinners/signups":                  "/dinners/signups/new",
 	"/dinners/signups/{id}":             "/dinners/signups/{id}/edit",
 	"/dinners/signups/{id}/delete":      "/dinners/signups",
+	"/dinners/signups/{id}/held":        "/dinners/signups/{id}/held",
 	"/dinners/seatings/{id}/{action}":   "/dinners/seatings",
 	"/guides/rules":                     "/guides",
 	"/guides/jobs":                      "/guides/assign",

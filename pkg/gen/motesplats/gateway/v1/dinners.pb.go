@@ -2798,6 +2798,126 @@ func (x *RecordFeedbackResponse) GetSeating() *SeatingView {
 	return nil
 }
 
+// RecordPastSeatingRequest names a party and a host's dinner held before
+// today.
+type RecordPastSeatingRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The sign-up whose party came (or was to come).
+	SignUpId string `protobuf:"bytes,1,opt,name=sign_up_id,json=signUpId,proto3" json:"sign_up_id,omitempty"`
+	// The host's offer, of the sign-up's organisation.
+	OfferId string `protobuf:"bytes,2,opt,name=offer_id,json=offerId,proto3" json:"offer_id,omitempty"`
+	// The dinner's date, YYYY-MM-DD, before today and at most a year back.
+	Date string `protobuf:"bytes,3,opt,name=date,proto3" json:"date,omitempty"`
+	// When the dinner started, HH:MM.
+	StartTime     string `protobuf:"bytes,4,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordPastSeatingRequest) Reset() {
+	*x = RecordPastSeatingRequest{}
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[51]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordPastSeatingRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordPastSeatingRequest) ProtoMessage() {}
+
+func (x *RecordPastSeatingRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[51]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordPastSeatingRequest.ProtoReflect.Descriptor instead.
+func (*RecordPastSeatingRequest) Descriptor() ([]byte, []int) {
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{51}
+}
+
+func (x *RecordPastSeatingRequest) GetSignUpId() string {
+	if x != nil {
+		return x.SignUpId
+	}
+	return ""
+}
+
+func (x *RecordPastSeatingRequest) GetOfferId() string {
+	if x != nil {
+		return x.OfferId
+	}
+	return ""
+}
+
+func (x *RecordPastSeatingRequest) GetDate() string {
+	if x != nil {
+		return x.Date
+	}
+	return ""
+}
+
+func (x *RecordPastSeatingRequest) GetStartTime() string {
+	if x != nil {
+		return x.StartTime
+	}
+	return ""
+}
+
+// RecordPastSeatingResponse returns the seating.
+type RecordPastSeatingResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The seating, confirmed (or as it is now, when recorded before).
+	Seating       *SeatingView `protobuf:"bytes,1,opt,name=seating,proto3" json:"seating,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordPastSeatingResponse) Reset() {
+	*x = RecordPastSeatingResponse{}
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[52]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordPastSeatingResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordPastSeatingResponse) ProtoMessage() {}
+
+func (x *RecordPastSeatingResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[52]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordPastSeatingResponse.ProtoReflect.Descriptor instead.
+func (*RecordPastSeatingResponse) Descriptor() ([]byte, []int) {
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{52}
+}
+
+func (x *RecordPastSeatingResponse) GetSeating() *SeatingView {
+	if x != nil {
+		return x.Seating
+	}
+	return nil
+}
+
 // GetDinnerWaitlistRequest scopes the waitlist.
 type GetDinnerWaitlistRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2811,7 +2931,7 @@ type GetDinnerWaitlistRequest struct {
 
 func (x *GetDinnerWaitlistRequest) Reset() {
 	*x = GetDinnerWaitlistRequest{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[51]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2823,7 +2943,7 @@ func (x *GetDinnerWaitlistRequest) String() string {
 func (*GetDinnerWaitlistRequest) ProtoMessage() {}
 
 func (x *GetDinnerWaitlistRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[51]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2836,7 +2956,7 @@ func (x *GetDinnerWaitlistRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDinnerWaitlistRequest.ProtoReflect.Descriptor instead.
 func (*GetDinnerWaitlistRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{51}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *GetDinnerWaitlistRequest) GetOrganisationId() string {
@@ -2864,7 +2984,7 @@ type GetDinnerWaitlistResponse struct {
 
 func (x *GetDinnerWaitlistResponse) Reset() {
 	*x = GetDinnerWaitlistResponse{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[52]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2876,7 +2996,7 @@ func (x *GetDinnerWaitlistResponse) String() string {
 func (*GetDinnerWaitlistResponse) ProtoMessage() {}
 
 func (x *GetDinnerWaitlistResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[52]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2889,7 +3009,7 @@ func (x *GetDinnerWaitlistResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDinnerWaitlistResponse.ProtoReflect.Descriptor instead.
 func (*GetDinnerWaitlistResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{52}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *GetDinnerWaitlistResponse) GetWaitlist() *v1.GetWaitlistResponse {
@@ -2916,7 +3036,7 @@ type GetDinnerReportRequest struct {
 
 func (x *GetDinnerReportRequest) Reset() {
 	*x = GetDinnerReportRequest{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[53]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2928,7 +3048,7 @@ func (x *GetDinnerReportRequest) String() string {
 func (*GetDinnerReportRequest) ProtoMessage() {}
 
 func (x *GetDinnerReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[53]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2941,7 +3061,7 @@ func (x *GetDinnerReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDinnerReportRequest.ProtoReflect.Descriptor instead.
 func (*GetDinnerReportRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{53}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *GetDinnerReportRequest) GetOrganisationId() string {
@@ -2983,7 +3103,7 @@ type GetDinnerReportResponse struct {
 
 func (x *GetDinnerReportResponse) Reset() {
 	*x = GetDinnerReportResponse{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[54]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2995,7 +3115,7 @@ func (x *GetDinnerReportResponse) String() string {
 func (*GetDinnerReportResponse) ProtoMessage() {}
 
 func (x *GetDinnerReportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[54]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3008,7 +3128,7 @@ func (x *GetDinnerReportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDinnerReportResponse.ProtoReflect.Descriptor instead.
 func (*GetDinnerReportResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{54}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *GetDinnerReportResponse) GetReport() *v1.GetReportResponse {
@@ -3189,6 +3309,15 @@ const file_motesplats_gateway_v1_dinners_proto_rawDesc = "" +
 	"\x05party\x18\x02 \x01(\x0e2!.motesplats.events.v1.DinnerPartyR\x05party\x12;\n" +
 	"\bfeedback\x18\x03 \x01(\v2\x1f.motesplats.dinners.v1.FeedbackR\bfeedback\"V\n" +
 	"\x16RecordFeedbackResponse\x12<\n" +
+	"\aseating\x18\x01 \x01(\v2\".motesplats.gateway.v1.SeatingViewR\aseating\"\x86\x01\n" +
+	"\x18RecordPastSeatingRequest\x12\x1c\n" +
+	"\n" +
+	"sign_up_id\x18\x01 \x01(\tR\bsignUpId\x12\x19\n" +
+	"\boffer_id\x18\x02 \x01(\tR\aofferId\x12\x12\n" +
+	"\x04date\x18\x03 \x01(\tR\x04date\x12\x1d\n" +
+	"\n" +
+	"start_time\x18\x04 \x01(\tR\tstartTime\"Y\n" +
+	"\x19RecordPastSeatingResponse\x12<\n" +
 	"\aseating\x18\x01 \x01(\v2\".motesplats.gateway.v1.SeatingViewR\aseating\"r\n" +
 	"\x18GetDinnerWaitlistRequest\x12'\n" +
 	"\x0forganisation_id\x18\x01 \x01(\tR\x0eorganisationId\x12-\n" +
@@ -3202,7 +3331,7 @@ const file_motesplats_gateway_v1_dinners_proto_rawDesc = "" +
 	"from_month\x18\x03 \x01(\tR\tfromMonth\x12\x19\n" +
 	"\bto_month\x18\x04 \x01(\tR\atoMonth\"[\n" +
 	"\x17GetDinnerReportResponse\x12@\n" +
-	"\x06report\x18\x01 \x01(\v2(.motesplats.dinners.v1.GetReportResponseR\x06report2\xd7\x17\n" +
+	"\x06report\x18\x01 \x01(\v2(.motesplats.dinners.v1.GetReportResponseR\x06report2\xcf\x18\n" +
 	"\x0eDinnersService\x12v\n" +
 	"\x11CreateDinnerOffer\x12/.motesplats.gateway.v1.CreateDinnerOfferRequest\x1a0.motesplats.gateway.v1.CreateDinnerOfferResponse\x12r\n" +
 	"\x0eGetDinnerOffer\x12,.motesplats.gateway.v1.GetDinnerOfferRequest\x1a-.motesplats.gateway.v1.GetDinnerOfferResponse\"\x03\x90\x02\x01\x12x\n" +
@@ -3229,7 +3358,8 @@ const file_motesplats_gateway_v1_dinners_proto_rawDesc = "" +
 	"RecordRsvp\x12(.motesplats.gateway.v1.RecordRsvpRequest\x1a).motesplats.gateway.v1.RecordRsvpResponse\x12j\n" +
 	"\rCancelSeating\x12+.motesplats.gateway.v1.CancelSeatingRequest\x1a,.motesplats.gateway.v1.CancelSeatingResponse\x12s\n" +
 	"\x10RecordAttendance\x12..motesplats.gateway.v1.RecordAttendanceRequest\x1a/.motesplats.gateway.v1.RecordAttendanceResponse\x12m\n" +
-	"\x0eRecordFeedback\x12,.motesplats.gateway.v1.RecordFeedbackRequest\x1a-.motesplats.gateway.v1.RecordFeedbackResponse\x12{\n" +
+	"\x0eRecordFeedback\x12,.motesplats.gateway.v1.RecordFeedbackRequest\x1a-.motesplats.gateway.v1.RecordFeedbackResponse\x12v\n" +
+	"\x11RecordPastSeating\x12/.motesplats.gateway.v1.RecordPastSeatingRequest\x1a0.motesplats.gateway.v1.RecordPastSeatingResponse\x12{\n" +
 	"\x11GetDinnerWaitlist\x12/.motesplats.gateway.v1.GetDinnerWaitlistRequest\x1a0.motesplats.gateway.v1.GetDinnerWaitlistResponse\"\x03\x90\x02\x01\x12u\n" +
 	"\x0fGetDinnerReport\x12-.motesplats.gateway.v1.GetDinnerReportRequest\x1a..motesplats.gateway.v1.GetDinnerReportResponse\"\x03\x90\x02\x01B\xe9\x01\n" +
 	"\x19com.motesplats.gateway.v1B\fDinnersProtoP\x01ZHgithub.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1;gatewayv1\xa2\x02\x03MGX\xaa\x02\x15Motesplats.Gateway.V1\xca\x02\x15Motesplats\\Gateway\\V1\xe2\x02!Motesplats\\Gateway\\V1\\GPBMetadata\xea\x02\x17Motesplats::Gateway::V1b\x06proto3"
@@ -3246,7 +3376,7 @@ func file_motesplats_gateway_v1_dinners_proto_rawDescGZIP() []byte {
 	return file_motesplats_gateway_v1_dinners_proto_rawDescData
 }
 
-var file_motesplats_gateway_v1_dinners_proto_msgTypes = make([]protoimpl.MessageInfo, 56)
+var file_motesplats_gateway_v1_dinners_proto_msgTypes = make([]protoimpl.MessageInfo, 58)
 var file_motesplats_gateway_v1_dinners_proto_goTypes = []any{
 	(*DinnerOfferView)(nil),             // 0: motesplats.gateway.v1.DinnerOfferView
 	(*DinnerSignUpView)(nil),            // 1: motesplats.gateway.v1.DinnerSignUpView
@@ -3299,129 +3429,134 @@ var file_motesplats_gateway_v1_dinners_proto_goTypes = []any{
 	(*RecordAttendanceResponse)(nil),    // 48: motesplats.gateway.v1.RecordAttendanceResponse
 	(*RecordFeedbackRequest)(nil),       // 49: motesplats.gateway.v1.RecordFeedbackRequest
 	(*RecordFeedbackResponse)(nil),      // 50: motesplats.gateway.v1.RecordFeedbackResponse
-	(*GetDinnerWaitlistRequest)(nil),    // 51: motesplats.gateway.v1.GetDinnerWaitlistRequest
-	(*GetDinnerWaitlistResponse)(nil),   // 52: motesplats.gateway.v1.GetDinnerWaitlistResponse
-	(*GetDinnerReportRequest)(nil),      // 53: motesplats.gateway.v1.GetDinnerReportRequest
-	(*GetDinnerReportResponse)(nil),     // 54: motesplats.gateway.v1.GetDinnerReportResponse
-	nil,                                 // 55: motesplats.gateway.v1.ListUnseatedPartiesResponse.ParticipantNamesEntry
-	(*v1.Offer)(nil),                    // 56: motesplats.dinners.v1.Offer
-	(*v1.SignUp)(nil),                   // 57: motesplats.dinners.v1.SignUp
-	(*v1.Seating)(nil),                  // 58: motesplats.dinners.v1.Seating
-	(*timestamppb.Timestamp)(nil),       // 59: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),       // 60: google.protobuf.FieldMask
-	(*v1.Job)(nil),                      // 61: motesplats.dinners.v1.Job
-	(*v1.UnseatedParty)(nil),            // 62: motesplats.dinners.v1.UnseatedParty
-	(*v1.FullDinners)(nil),              // 63: motesplats.dinners.v1.FullDinners
-	(v11.SeatingStatus)(0),              // 64: motesplats.events.v1.SeatingStatus
-	(v12.RejectReason)(0),               // 65: motesplats.proposal.v1.RejectReason
-	(v11.DinnerParty)(0),                // 66: motesplats.events.v1.DinnerParty
-	(v11.RsvpDeclineReason)(0),          // 67: motesplats.events.v1.RsvpDeclineReason
-	(*v1.GuestAttendance)(nil),          // 68: motesplats.dinners.v1.GuestAttendance
-	(*v1.Feedback)(nil),                 // 69: motesplats.dinners.v1.Feedback
-	(*v1.GetWaitlistResponse)(nil),      // 70: motesplats.dinners.v1.GetWaitlistResponse
-	(*v1.GetReportResponse)(nil),        // 71: motesplats.dinners.v1.GetReportResponse
+	(*RecordPastSeatingRequest)(nil),    // 51: motesplats.gateway.v1.RecordPastSeatingRequest
+	(*RecordPastSeatingResponse)(nil),   // 52: motesplats.gateway.v1.RecordPastSeatingResponse
+	(*GetDinnerWaitlistRequest)(nil),    // 53: motesplats.gateway.v1.GetDinnerWaitlistRequest
+	(*GetDinnerWaitlistResponse)(nil),   // 54: motesplats.gateway.v1.GetDinnerWaitlistResponse
+	(*GetDinnerReportRequest)(nil),      // 55: motesplats.gateway.v1.GetDinnerReportRequest
+	(*GetDinnerReportResponse)(nil),     // 56: motesplats.gateway.v1.GetDinnerReportResponse
+	nil,                                 // 57: motesplats.gateway.v1.ListUnseatedPartiesResponse.ParticipantNamesEntry
+	(*v1.Offer)(nil),                    // 58: motesplats.dinners.v1.Offer
+	(*v1.SignUp)(nil),                   // 59: motesplats.dinners.v1.SignUp
+	(*v1.Seating)(nil),                  // 60: motesplats.dinners.v1.Seating
+	(*timestamppb.Timestamp)(nil),       // 61: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),       // 62: google.protobuf.FieldMask
+	(*v1.Job)(nil),                      // 63: motesplats.dinners.v1.Job
+	(*v1.UnseatedParty)(nil),            // 64: motesplats.dinners.v1.UnseatedParty
+	(*v1.FullDinners)(nil),              // 65: motesplats.dinners.v1.FullDinners
+	(v11.SeatingStatus)(0),              // 66: motesplats.events.v1.SeatingStatus
+	(v12.RejectReason)(0),               // 67: motesplats.proposal.v1.RejectReason
+	(v11.DinnerParty)(0),                // 68: motesplats.events.v1.DinnerParty
+	(v11.RsvpDeclineReason)(0),          // 69: motesplats.events.v1.RsvpDeclineReason
+	(*v1.GuestAttendance)(nil),          // 70: motesplats.dinners.v1.GuestAttendance
+	(*v1.Feedback)(nil),                 // 71: motesplats.dinners.v1.Feedback
+	(*v1.GetWaitlistResponse)(nil),      // 72: motesplats.dinners.v1.GetWaitlistResponse
+	(*v1.GetReportResponse)(nil),        // 73: motesplats.dinners.v1.GetReportResponse
 }
 var file_motesplats_gateway_v1_dinners_proto_depIdxs = []int32{
-	56, // 0: motesplats.gateway.v1.DinnerOfferView.offer:type_name -> motesplats.dinners.v1.Offer
-	57, // 1: motesplats.gateway.v1.DinnerSignUpView.sign_up:type_name -> motesplats.dinners.v1.SignUp
-	58, // 2: motesplats.gateway.v1.SeatingView.seating:type_name -> motesplats.dinners.v1.Seating
-	59, // 3: motesplats.gateway.v1.SeatingView.participant_registered:type_name -> google.protobuf.Timestamp
-	56, // 4: motesplats.gateway.v1.CreateDinnerOfferRequest.offer:type_name -> motesplats.dinners.v1.Offer
+	58, // 0: motesplats.gateway.v1.DinnerOfferView.offer:type_name -> motesplats.dinners.v1.Offer
+	59, // 1: motesplats.gateway.v1.DinnerSignUpView.sign_up:type_name -> motesplats.dinners.v1.SignUp
+	60, // 2: motesplats.gateway.v1.SeatingView.seating:type_name -> motesplats.dinners.v1.Seating
+	61, // 3: motesplats.gateway.v1.SeatingView.participant_registered:type_name -> google.protobuf.Timestamp
+	58, // 4: motesplats.gateway.v1.CreateDinnerOfferRequest.offer:type_name -> motesplats.dinners.v1.Offer
 	0,  // 5: motesplats.gateway.v1.CreateDinnerOfferResponse.offer:type_name -> motesplats.gateway.v1.DinnerOfferView
 	0,  // 6: motesplats.gateway.v1.GetDinnerOfferResponse.offer:type_name -> motesplats.gateway.v1.DinnerOfferView
 	0,  // 7: motesplats.gateway.v1.ListDinnerOffersResponse.offers:type_name -> motesplats.gateway.v1.DinnerOfferView
-	56, // 8: motesplats.gateway.v1.UpdateDinnerOfferRequest.offer:type_name -> motesplats.dinners.v1.Offer
-	60, // 9: motesplats.gateway.v1.UpdateDinnerOfferRequest.update_mask:type_name -> google.protobuf.FieldMask
+	58, // 8: motesplats.gateway.v1.UpdateDinnerOfferRequest.offer:type_name -> motesplats.dinners.v1.Offer
+	62, // 9: motesplats.gateway.v1.UpdateDinnerOfferRequest.update_mask:type_name -> google.protobuf.FieldMask
 	0,  // 10: motesplats.gateway.v1.UpdateDinnerOfferResponse.offer:type_name -> motesplats.gateway.v1.DinnerOfferView
 	0,  // 11: motesplats.gateway.v1.CancelDinnerResponse.offer:type_name -> motesplats.gateway.v1.DinnerOfferView
-	57, // 12: motesplats.gateway.v1.CreateDinnerSignUpRequest.sign_up:type_name -> motesplats.dinners.v1.SignUp
+	59, // 12: motesplats.gateway.v1.CreateDinnerSignUpRequest.sign_up:type_name -> motesplats.dinners.v1.SignUp
 	1,  // 13: motesplats.gateway.v1.CreateDinnerSignUpResponse.sign_up:type_name -> motesplats.gateway.v1.DinnerSignUpView
 	1,  // 14: motesplats.gateway.v1.GetDinnerSignUpResponse.sign_up:type_name -> motesplats.gateway.v1.DinnerSignUpView
 	1,  // 15: motesplats.gateway.v1.ListDinnerSignUpsResponse.sign_ups:type_name -> motesplats.gateway.v1.DinnerSignUpView
-	57, // 16: motesplats.gateway.v1.UpdateDinnerSignUpRequest.sign_up:type_name -> motesplats.dinners.v1.SignUp
-	60, // 17: motesplats.gateway.v1.UpdateDinnerSignUpRequest.update_mask:type_name -> google.protobuf.FieldMask
+	59, // 16: motesplats.gateway.v1.UpdateDinnerSignUpRequest.sign_up:type_name -> motesplats.dinners.v1.SignUp
+	62, // 17: motesplats.gateway.v1.UpdateDinnerSignUpRequest.update_mask:type_name -> google.protobuf.FieldMask
 	1,  // 18: motesplats.gateway.v1.UpdateDinnerSignUpResponse.sign_up:type_name -> motesplats.gateway.v1.DinnerSignUpView
-	61, // 19: motesplats.gateway.v1.StartDinnerJobResponse.job:type_name -> motesplats.dinners.v1.Job
-	61, // 20: motesplats.gateway.v1.GetDinnerJobResponse.job:type_name -> motesplats.dinners.v1.Job
-	61, // 21: motesplats.gateway.v1.ListDinnerJobsResponse.jobs:type_name -> motesplats.dinners.v1.Job
-	61, // 22: motesplats.gateway.v1.WatchDinnerJobResponse.job:type_name -> motesplats.dinners.v1.Job
-	62, // 23: motesplats.gateway.v1.ListUnseatedPartiesResponse.unseated:type_name -> motesplats.dinners.v1.UnseatedParty
-	63, // 24: motesplats.gateway.v1.ListUnseatedPartiesResponse.full_dinners:type_name -> motesplats.dinners.v1.FullDinners
-	55, // 25: motesplats.gateway.v1.ListUnseatedPartiesResponse.participant_names:type_name -> motesplats.gateway.v1.ListUnseatedPartiesResponse.ParticipantNamesEntry
+	63, // 19: motesplats.gateway.v1.StartDinnerJobResponse.job:type_name -> motesplats.dinners.v1.Job
+	63, // 20: motesplats.gateway.v1.GetDinnerJobResponse.job:type_name -> motesplats.dinners.v1.Job
+	63, // 21: motesplats.gateway.v1.ListDinnerJobsResponse.jobs:type_name -> motesplats.dinners.v1.Job
+	63, // 22: motesplats.gateway.v1.WatchDinnerJobResponse.job:type_name -> motesplats.dinners.v1.Job
+	64, // 23: motesplats.gateway.v1.ListUnseatedPartiesResponse.unseated:type_name -> motesplats.dinners.v1.UnseatedParty
+	65, // 24: motesplats.gateway.v1.ListUnseatedPartiesResponse.full_dinners:type_name -> motesplats.dinners.v1.FullDinners
+	57, // 25: motesplats.gateway.v1.ListUnseatedPartiesResponse.participant_names:type_name -> motesplats.gateway.v1.ListUnseatedPartiesResponse.ParticipantNamesEntry
 	2,  // 26: motesplats.gateway.v1.GetSeatingResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
-	64, // 27: motesplats.gateway.v1.ListSeatingsRequest.statuses:type_name -> motesplats.events.v1.SeatingStatus
+	66, // 27: motesplats.gateway.v1.ListSeatingsRequest.statuses:type_name -> motesplats.events.v1.SeatingStatus
 	2,  // 28: motesplats.gateway.v1.ListSeatingsResponse.seatings:type_name -> motesplats.gateway.v1.SeatingView
 	2,  // 29: motesplats.gateway.v1.ApproveSeatingResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
-	65, // 30: motesplats.gateway.v1.RejectSeatingRequest.reason:type_name -> motesplats.proposal.v1.RejectReason
+	67, // 30: motesplats.gateway.v1.RejectSeatingRequest.reason:type_name -> motesplats.proposal.v1.RejectReason
 	2,  // 31: motesplats.gateway.v1.RejectSeatingResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
-	66, // 32: motesplats.gateway.v1.RecordRsvpRequest.party:type_name -> motesplats.events.v1.DinnerParty
-	67, // 33: motesplats.gateway.v1.RecordRsvpRequest.decline_reason:type_name -> motesplats.events.v1.RsvpDeclineReason
+	68, // 32: motesplats.gateway.v1.RecordRsvpRequest.party:type_name -> motesplats.events.v1.DinnerParty
+	69, // 33: motesplats.gateway.v1.RecordRsvpRequest.decline_reason:type_name -> motesplats.events.v1.RsvpDeclineReason
 	2,  // 34: motesplats.gateway.v1.RecordRsvpResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
 	2,  // 35: motesplats.gateway.v1.CancelSeatingResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
-	68, // 36: motesplats.gateway.v1.RecordAttendanceRequest.attendance:type_name -> motesplats.dinners.v1.GuestAttendance
+	70, // 36: motesplats.gateway.v1.RecordAttendanceRequest.attendance:type_name -> motesplats.dinners.v1.GuestAttendance
 	2,  // 37: motesplats.gateway.v1.RecordAttendanceResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
-	66, // 38: motesplats.gateway.v1.RecordFeedbackRequest.party:type_name -> motesplats.events.v1.DinnerParty
-	69, // 39: motesplats.gateway.v1.RecordFeedbackRequest.feedback:type_name -> motesplats.dinners.v1.Feedback
+	68, // 38: motesplats.gateway.v1.RecordFeedbackRequest.party:type_name -> motesplats.events.v1.DinnerParty
+	71, // 39: motesplats.gateway.v1.RecordFeedbackRequest.feedback:type_name -> motesplats.dinners.v1.Feedback
 	2,  // 40: motesplats.gateway.v1.RecordFeedbackResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
-	70, // 41: motesplats.gateway.v1.GetDinnerWaitlistResponse.waitlist:type_name -> motesplats.dinners.v1.GetWaitlistResponse
-	71, // 42: motesplats.gateway.v1.GetDinnerReportResponse.report:type_name -> motesplats.dinners.v1.GetReportResponse
-	3,  // 43: motesplats.gateway.v1.DinnersService.CreateDinnerOffer:input_type -> motesplats.gateway.v1.CreateDinnerOfferRequest
-	5,  // 44: motesplats.gateway.v1.DinnersService.GetDinnerOffer:input_type -> motesplats.gateway.v1.GetDinnerOfferRequest
-	7,  // 45: motesplats.gateway.v1.DinnersService.ListDinnerOffers:input_type -> motesplats.gateway.v1.ListDinnerOffersRequest
-	9,  // 46: motesplats.gateway.v1.DinnersService.UpdateDinnerOffer:input_type -> motesplats.gateway.v1.UpdateDinnerOfferRequest
-	11, // 47: motesplats.gateway.v1.DinnersService.DeleteDinnerOffer:input_type -> motesplats.gateway.v1.DeleteDinnerOfferRequest
-	13, // 48: motesplats.gateway.v1.DinnersService.CancelDinner:input_type -> motesplats.gateway.v1.CancelDinnerRequest
-	15, // 49: motesplats.gateway.v1.DinnersService.CreateDinnerSignUp:input_type -> motesplats.gateway.v1.CreateDinnerSignUpRequest
-	17, // 50: motesplats.gateway.v1.DinnersService.GetDinnerSignUp:input_type -> motesplats.gateway.v1.GetDinnerSignUpRequest
-	19, // 51: motesplats.gateway.v1.DinnersService.ListDinnerSignUps:input_type -> motesplats.gateway.v1.ListDinnerSignUpsRequest
-	21, // 52: motesplats.gateway.v1.DinnersService.UpdateDinnerSignUp:input_type -> motesplats.gateway.v1.UpdateDinnerSignUpRequest
-	23, // 53: motesplats.gateway.v1.DinnersService.DeleteDinnerSignUp:input_type -> motesplats.gateway.v1.DeleteDinnerSignUpRequest
-	25, // 54: motesplats.gateway.v1.DinnersService.StartDinnerJob:input_type -> motesplats.gateway.v1.StartDinnerJobRequest
-	27, // 55: motesplats.gateway.v1.DinnersService.GetDinnerJob:input_type -> motesplats.gateway.v1.GetDinnerJobRequest
-	29, // 56: motesplats.gateway.v1.DinnersService.ListDinnerJobs:input_type -> motesplats.gateway.v1.ListDinnerJobsRequest
-	31, // 57: motesplats.gateway.v1.DinnersService.WatchDinnerJob:input_type -> motesplats.gateway.v1.WatchDinnerJobRequest
-	33, // 58: motesplats.gateway.v1.DinnersService.ListUnseatedParties:input_type -> motesplats.gateway.v1.ListUnseatedPartiesRequest
-	35, // 59: motesplats.gateway.v1.DinnersService.GetSeating:input_type -> motesplats.gateway.v1.GetSeatingRequest
-	37, // 60: motesplats.gateway.v1.DinnersService.ListSeatings:input_type -> motesplats.gateway.v1.ListSeatingsRequest
-	39, // 61: motesplats.gateway.v1.DinnersService.ApproveSeating:input_type -> motesplats.gateway.v1.ApproveSeatingRequest
-	41, // 62: motesplats.gateway.v1.DinnersService.RejectSeating:input_type -> motesplats.gateway.v1.RejectSeatingRequest
-	43, // 63: motesplats.gateway.v1.DinnersService.RecordRsvp:input_type -> motesplats.gateway.v1.RecordRsvpRequest
-	45, // 64: motesplats.gateway.v1.DinnersService.CancelSeating:input_type -> motesplats.gateway.v1.CancelSeatingRequest
-	47, // 65: motesplats.gateway.v1.DinnersService.RecordAttendance:input_type -> motesplats.gateway.v1.RecordAttendanceRequest
-	49, // 66: motesplats.gateway.v1.DinnersService.RecordFeedback:input_type -> motesplats.gateway.v1.RecordFeedbackRequest
-	51, // 67: motesplats.gateway.v1.DinnersService.GetDinnerWaitlist:input_type -> motesplats.gateway.v1.GetDinnerWaitlistRequest
-	53, // 68: motesplats.gateway.v1.DinnersService.GetDinnerReport:input_type -> motesplats.gateway.v1.GetDinnerReportRequest
-	4,  // 69: motesplats.gateway.v1.DinnersService.CreateDinnerOffer:output_type -> motesplats.gateway.v1.CreateDinnerOfferResponse
-	6,  // 70: motesplats.gateway.v1.DinnersService.GetDinnerOffer:output_type -> motesplats.gateway.v1.GetDinnerOfferResponse
-	8,  // 71: motesplats.gateway.v1.DinnersService.ListDinnerOffers:output_type -> motesplats.gateway.v1.ListDinnerOffersResponse
-	10, // 72: motesplats.gateway.v1.DinnersService.UpdateDinnerOffer:output_type -> motesplats.gateway.v1.UpdateDinnerOfferResponse
-	12, // 73: motesplats.gateway.v1.DinnersService.DeleteDinnerOffer:output_type -> motesplats.gateway.v1.DeleteDinnerOfferResponse
-	14, // 74: motesplats.gateway.v1.DinnersService.CancelDinner:output_type -> motesplats.gateway.v1.CancelDinnerResponse
-	16, // 75: motesplats.gateway.v1.DinnersService.CreateDinnerSignUp:output_type -> motesplats.gateway.v1.CreateDinnerSignUpResponse
-	18, // 76: motesplats.gateway.v1.DinnersService.GetDinnerSignUp:output_type -> motesplats.gateway.v1.GetDinnerSignUpResponse
-	20, // 77: motesplats.gateway.v1.DinnersService.ListDinnerSignUps:output_type -> motesplats.gateway.v1.ListDinnerSignUpsResponse
-	22, // 78: motesplats.gateway.v1.DinnersService.UpdateDinnerSignUp:output_type -> motesplats.gateway.v1.UpdateDinnerSignUpResponse
-	24, // 79: motesplats.gateway.v1.DinnersService.DeleteDinnerSignUp:output_type -> motesplats.gateway.v1.DeleteDinnerSignUpResponse
-	26, // 80: motesplats.gateway.v1.DinnersService.StartDinnerJob:output_type -> motesplats.gateway.v1.StartDinnerJobResponse
-	28, // 81: motesplats.gateway.v1.DinnersService.GetDinnerJob:output_type -> motesplats.gateway.v1.GetDinnerJobResponse
-	30, // 82: motesplats.gateway.v1.DinnersService.ListDinnerJobs:output_type -> motesplats.gateway.v1.ListDinnerJobsResponse
-	32, // 83: motesplats.gateway.v1.DinnersService.WatchDinnerJob:output_type -> motesplats.gateway.v1.WatchDinnerJobResponse
-	34, // 84: motesplats.gateway.v1.DinnersService.ListUnseatedParties:output_type -> motesplats.gateway.v1.ListUnseatedPartiesResponse
-	36, // 85: motesplats.gateway.v1.DinnersService.GetSeating:output_type -> motesplats.gateway.v1.GetSeatingResponse
-	38, // 86: motesplats.gateway.v1.DinnersService.ListSeatings:output_type -> motesplats.gateway.v1.ListSeatingsResponse
-	40, // 87: motesplats.gateway.v1.DinnersService.ApproveSeating:output_type -> motesplats.gateway.v1.ApproveSeatingResponse
-	42, // 88: motesplats.gateway.v1.DinnersService.RejectSeating:output_type -> motesplats.gateway.v1.RejectSeatingResponse
-	44, // 89: motesplats.gateway.v1.DinnersService.RecordRsvp:output_type -> motesplats.gateway.v1.RecordRsvpResponse
-	46, // 90: motesplats.gateway.v1.DinnersService.CancelSeating:output_type -> motesplats.gateway.v1.CancelSeatingResponse
-	48, // 91: motesplats.gateway.v1.DinnersService.RecordAttendance:output_type -> motesplats.gateway.v1.RecordAttendanceResponse
-	50, // 92: motesplats.gateway.v1.DinnersService.RecordFeedback:output_type -> motesplats.gateway.v1.RecordFeedbackResponse
-	52, // 93: motesplats.gateway.v1.DinnersService.GetDinnerWaitlist:output_type -> motesplats.gateway.v1.GetDinnerWaitlistResponse
-	54, // 94: motesplats.gateway.v1.DinnersService.GetDinnerReport:output_type -> motesplats.gateway.v1.GetDinnerReportResponse
-	69, // [69:95] is the sub-list for method output_type
-	43, // [43:69] is the sub-list for method input_type
-	43, // [43:43] is the sub-list for extension type_name
-	43, // [43:43] is the sub-list for extension extendee
-	0,  // [0:43] is the sub-list for field type_name
+	2,  // 41: motesplats.gateway.v1.RecordPastSeatingResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
+	72, // 42: motesplats.gateway.v1.GetDinnerWaitlistResponse.waitlist:type_name -> motesplats.dinners.v1.GetWaitlistResponse
+	73, // 43: motesplats.gateway.v1.GetDinnerReportResponse.report:type_name -> motesplats.dinners.v1.GetReportResponse
+	3,  // 44: motesplats.gateway.v1.DinnersService.CreateDinnerOffer:input_type -> motesplats.gateway.v1.CreateDinnerOfferRequest
+	5,  // 45: motesplats.gateway.v1.DinnersService.GetDinnerOffer:input_type -> motesplats.gateway.v1.GetDinnerOfferRequest
+	7,  // 46: motesplats.gateway.v1.DinnersService.ListDinnerOffers:input_type -> motesplats.gateway.v1.ListDinnerOffersRequest
+	9,  // 47: motesplats.gateway.v1.DinnersService.UpdateDinnerOffer:input_type -> motesplats.gateway.v1.UpdateDinnerOfferRequest
+	11, // 48: motesplats.gateway.v1.DinnersService.DeleteDinnerOffer:input_type -> motesplats.gateway.v1.DeleteDinnerOfferRequest
+	13, // 49: motesplats.gateway.v1.DinnersService.CancelDinner:input_type -> motesplats.gateway.v1.CancelDinnerRequest
+	15, // 50: motesplats.gateway.v1.DinnersService.CreateDinnerSignUp:input_type -> motesplats.gateway.v1.CreateDinnerSignUpRequest
+	17, // 51: motesplats.gateway.v1.DinnersService.GetDinnerSignUp:input_type -> motesplats.gateway.v1.GetDinnerSignUpRequest
+	19, // 52: motesplats.gateway.v1.DinnersService.ListDinnerSignUps:input_type -> motesplats.gateway.v1.ListDinnerSignUpsRequest
+	21, // 53: motesplats.gateway.v1.DinnersService.UpdateDinnerSignUp:input_type -> motesplats.gateway.v1.UpdateDinnerSignUpRequest
+	23, // 54: motesplats.gateway.v1.DinnersService.DeleteDinnerSignUp:input_type -> motesplats.gateway.v1.DeleteDinnerSignUpRequest
+	25, // 55: motesplats.gateway.v1.DinnersService.StartDinnerJob:input_type -> motesplats.gateway.v1.StartDinnerJobRequest
+	27, // 56: motesplats.gateway.v1.DinnersService.GetDinnerJob:input_type -> motesplats.gateway.v1.GetDinnerJobRequest
+	29, // 57: motesplats.gateway.v1.DinnersService.ListDinnerJobs:input_type -> motesplats.gateway.v1.ListDinnerJobsRequest
+	31, // 58: motesplats.gateway.v1.DinnersService.WatchDinnerJob:input_type -> motesplats.gateway.v1.WatchDinnerJobRequest
+	33, // 59: motesplats.gateway.v1.DinnersService.ListUnseatedParties:input_type -> motesplats.gateway.v1.ListUnseatedPartiesRequest
+	35, // 60: motesplats.gateway.v1.DinnersService.GetSeating:input_type -> motesplats.gateway.v1.GetSeatingRequest
+	37, // 61: motesplats.gateway.v1.DinnersService.ListSeatings:input_type -> motesplats.gateway.v1.ListSeatingsRequest
+	39, // 62: motesplats.gateway.v1.DinnersService.ApproveSeating:input_type -> motesplats.gateway.v1.ApproveSeatingRequest
+	41, // 63: motesplats.gateway.v1.DinnersService.RejectSeating:input_type -> motesplats.gateway.v1.RejectSeatingRequest
+	43, // 64: motesplats.gateway.v1.DinnersService.RecordRsvp:input_type -> motesplats.gateway.v1.RecordRsvpRequest
+	45, // 65: motesplats.gateway.v1.DinnersService.CancelSeating:input_type -> motesplats.gateway.v1.CancelSeatingRequest
+	47, // 66: motesplats.gateway.v1.DinnersService.RecordAttendance:input_type -> motesplats.gateway.v1.RecordAttendanceRequest
+	49, // 67: motesplats.gateway.v1.DinnersService.RecordFeedback:input_type -> motesplats.gateway.v1.RecordFeedbackRequest
+	51, // 68: motesplats.gateway.v1.DinnersService.RecordPastSeating:input_type -> motesplats.gateway.v1.RecordPastSeatingRequest
+	53, // 69: motesplats.gateway.v1.DinnersService.GetDinnerWaitlist:input_type -> motesplats.gateway.v1.GetDinnerWaitlistRequest
+	55, // 70: motesplats.gateway.v1.DinnersService.GetDinnerReport:input_type -> motesplats.gateway.v1.GetDinnerReportRequest
+	4,  // 71: motesplats.gateway.v1.DinnersService.CreateDinnerOffer:output_type -> motesplats.gateway.v1.CreateDinnerOfferResponse
+	6,  // 72: motesplats.gateway.v1.DinnersService.GetDinnerOffer:output_type -> motesplats.gateway.v1.GetDinnerOfferResponse
+	8,  // 73: motesplats.gateway.v1.DinnersService.ListDinnerOffers:output_type -> motesplats.gateway.v1.ListDinnerOffersResponse
+	10, // 74: motesplats.gateway.v1.DinnersService.UpdateDinnerOffer:output_type -> motesplats.gateway.v1.UpdateDinnerOfferResponse
+	12, // 75: motesplats.gateway.v1.DinnersService.DeleteDinnerOffer:output_type -> motesplats.gateway.v1.DeleteDinnerOfferResponse
+	14, // 76: motesplats.gateway.v1.DinnersService.CancelDinner:output_type -> motesplats.gateway.v1.CancelDinnerResponse
+	16, // 77: motesplats.gateway.v1.DinnersService.CreateDinnerSignUp:output_type -> motesplats.gateway.v1.CreateDinnerSignUpResponse
+	18, // 78: motesplats.gateway.v1.DinnersService.GetDinnerSignUp:output_type -> motesplats.gateway.v1.GetDinnerSignUpResponse
+	20, // 79: motesplats.gateway.v1.DinnersService.ListDinnerSignUps:output_type -> motesplats.gateway.v1.ListDinnerSignUpsResponse
+	22, // 80: motesplats.gateway.v1.DinnersService.UpdateDinnerSignUp:output_type -> motesplats.gateway.v1.UpdateDinnerSignUpResponse
+	24, // 81: motesplats.gateway.v1.DinnersService.DeleteDinnerSignUp:output_type -> motesplats.gateway.v1.DeleteDinnerSignUpResponse
+	26, // 82: motesplats.gateway.v1.DinnersService.StartDinnerJob:output_type -> motesplats.gateway.v1.StartDinnerJobResponse
+	28, // 83: motesplats.gateway.v1.DinnersService.GetDinnerJob:output_type -> motesplats.gateway.v1.GetDinnerJobResponse
+	30, // 84: motesplats.gateway.v1.DinnersService.ListDinnerJobs:output_type -> motesplats.gateway.v1.ListDinnerJobsResponse
+	32, // 85: motesplats.gateway.v1.DinnersService.WatchDinnerJob:output_type -> motesplats.gateway.v1.WatchDinnerJobResponse
+	34, // 86: motesplats.gateway.v1.DinnersService.ListUnseatedParties:output_type -> motesplats.gateway.v1.ListUnseatedPartiesResponse
+	36, // 87: motesplats.gateway.v1.DinnersService.GetSeating:output_type -> motesplats.gateway.v1.GetSeatingResponse
+	38, // 88: motesplats.gateway.v1.DinnersService.ListSeatings:output_type -> motesplats.gateway.v1.ListSeatingsResponse
+	40, // 89: motesplats.gateway.v1.DinnersService.ApproveSeating:output_type -> motesplats.gateway.v1.ApproveSeatingResponse
+	42, // 90: motesplats.gateway.v1.DinnersService.RejectSeating:output_type -> motesplats.gateway.v1.RejectSeatingResponse
+	44, // 91: motesplats.gateway.v1.DinnersService.RecordRsvp:output_type -> motesplats.gateway.v1.RecordRsvpResponse
+	46, // 92: motesplats.gateway.v1.DinnersService.CancelSeating:output_type -> motesplats.gateway.v1.CancelSeatingResponse
+	48, // 93: motesplats.gateway.v1.DinnersService.RecordAttendance:output_type -> motesplats.gateway.v1.RecordAttendanceResponse
+	50, // 94: motesplats.gateway.v1.DinnersService.RecordFeedback:output_type -> motesplats.gateway.v1.RecordFeedbackResponse
+	52, // 95: motesplats.gateway.v1.DinnersService.RecordPastSeating:output_type -> motesplats.gateway.v1.RecordPastSeatingResponse
+	54, // 96: motesplats.gateway.v1.DinnersService.GetDinnerWaitlist:output_type -> motesplats.gateway.v1.GetDinnerWaitlistResponse
+	56, // 97: motesplats.gateway.v1.DinnersService.GetDinnerReport:output_type -> motesplats.gateway.v1.GetDinnerReportResponse
+	71, // [71:98] is the sub-list for method output_type
+	44, // [44:71] is the sub-list for method input_type
+	44, // [44:44] is the sub-list for extension type_name
+	44, // [44:44] is the sub-list for extension extendee
+	0,  // [0:44] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_gateway_v1_dinners_proto_init() }
@@ -3435,7 +3570,7 @@ func file_motesplats_gateway_v1_dinners_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_motesplats_gateway_v1_dinners_proto_rawDesc), len(file_motesplats_gateway_v1_dinners_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   56,
+			NumMessages:   58,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

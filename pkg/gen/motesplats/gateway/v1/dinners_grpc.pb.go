@@ -43,6 +43,7 @@ const (
 	DinnersService_CancelSeating_FullMethodName       = "/motesplats.gateway.v1.DinnersService/CancelSeating"
 	DinnersService_RecordAttendance_FullMethodName    = "/motesplats.gateway.v1.DinnersService/RecordAttendance"
 	DinnersService_RecordFeedback_FullMethodName      = "/motesplats.gateway.v1.DinnersService/RecordFeedback"
+	DinnersService_RecordPastSeating_FullMethodName   = "/motesplats.gateway.v1.DinnersService/RecordPastSeating"
 	DinnersService_GetDinnerWaitlist_FullMethodName   = "/motesplats.gateway.v1.DinnersService/GetDinnerWaitlist"
 	DinnersService_GetDinnerReport_FullMethodName     = "/motesplats.gateway.v1.DinnersService/GetDinnerReport"
 )
@@ -118,6 +119,13 @@ type DinnersServiceClient interface {
 	RecordAttendance(ctx context.Context, in *RecordAttendanceRequest, opts ...grpc.CallOption) (*RecordAttendanceResponse, error)
 	// RecordFeedback records one side's feedback after a dinner.
 	RecordFeedback(ctx context.Context, in *RecordFeedbackRequest, opts ...grpc.CallOption) (*RecordFeedbackResponse, error)
+	// RecordPastSeating records, for an admin only, a confirmed seating at
+	// a dinner held before Mötesplats knew of it (a date before today, at
+	// most a year back; ADR 0269, 0275): what bringing in an organisation's
+	// own records of held dinners uses. Attendance and feedback then go the
+	// usual way. A repeat returns the seating recorded. Anyone else is
+	// PermissionDenied, as the rest of the admin surface.
+	RecordPastSeating(ctx context.Context, in *RecordPastSeatingRequest, opts ...grpc.CallOption) (*RecordPastSeatingResponse, error)
 	// GetDinnerWaitlist returns the parties waiting per municipality and the
 	// host seats needed on which dates.
 	GetDinnerWaitlist(ctx context.Context, in *GetDinnerWaitlistRequest, opts ...grpc.CallOption) (*GetDinnerWaitlistResponse, error)
@@ -383,6 +391,16 @@ func (c *dinnersServiceClient) RecordFeedback(ctx context.Context, in *RecordFee
 	return out, nil
 }
 
+func (c *dinnersServiceClient) RecordPastSeating(ctx context.Context, in *RecordPastSeatingRequest, opts ...grpc.CallOption) (*RecordPastSeatingResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RecordPastSeatingResponse)
+	err := c.cc.Invoke(ctx, DinnersService_RecordPastSeating_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *dinnersServiceClient) GetDinnerWaitlist(ctx context.Context, in *GetDinnerWaitlistRequest, opts ...grpc.CallOption) (*GetDinnerWaitlistResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(GetDinnerWaitlistResponse)
@@ -474,6 +492,13 @@ type DinnersServiceServer interface {
 	RecordAttendance(context.Context, *RecordAttendanceRequest) (*RecordAttendanceResponse, error)
 	// RecordFeedback records one side's feedback after a dinner.
 	RecordFeedback(context.Context, *RecordFeedbackRequest) (*RecordFeedbackResponse, error)
+	// RecordPastSeating records, for an admin only, a confirmed seating at
+	// a dinner held before Mötesplats knew of it (a date before today, at
+	// most a year back; ADR 0269, 0275): what bringing in an organisation's
+	// own records of held dinners uses. Attendance and feedback then go the
+	// usual way. A repeat returns the seating recorded. Anyone else is
+	// PermissionDenied, as the rest of the admin surface.
+	RecordPastSeating(context.Context, *RecordPastSeatingRequest) (*RecordPastSeatingResponse, error)
 	// GetDinnerWaitlist returns the parties waiting per municipality and the
 	// host seats needed on which dates.
 	GetDinnerWaitlist(context.Context, *GetDinnerWaitlistRequest) (*GetDinnerWaitlistResponse, error)
@@ -561,6 +586,9 @@ func (UnimplementedDinnersServiceServer) RecordAttendance(context.Context, *Reco
 }
 func (UnimplementedDinnersServiceServer) RecordFeedback(context.Context, *RecordFeedbackRequest) (*RecordFeedbackResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RecordFeedback not implemented")
+}
+func (UnimplementedDinnersServiceServer) RecordPastSeating(context.Context, *RecordPastSeatingRequest) (*RecordPastSeatingResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RecordPastSeating not implemented")
 }
 func (UnimplementedDinnersServiceServer) GetDinnerWaitlist(context.Context, *GetDinnerWaitlistRequest) (*GetDinnerWaitlistResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetDinnerWaitlist not implemented")
@@ -1014,6 +1042,24 @@ func _DinnersService_RecordFeedback_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _DinnersService_RecordPastSeating_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RecordPastSeatingRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DinnersServiceServer).RecordPastSeating(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DinnersService_RecordPastSeating_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DinnersServiceServer).RecordPastSeating(ctx, req.(*RecordPastSeatingRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _DinnersService_GetDinnerWaitlist_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(GetDinnerWaitlistRequest)
 	if err := dec(in); err != nil {
@@ -1148,6 +1194,10 @@ var DinnersService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RecordFeedback",
 			Handler:    _DinnersService_RecordFeedback_Handler,
+		},
+		{
+			MethodName: "RecordPastSeating",
+			Handler:    _DinnersService_RecordPastSeating_Handler,
 		},
 		{
 			MethodName: "GetDinnerWaitlist",

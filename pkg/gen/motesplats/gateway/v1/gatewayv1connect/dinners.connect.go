@@ -105,6 +105,9 @@ const (
 	// DinnersServiceRecordFeedbackProcedure is the fully-qualified name of the DinnersService's
 	// RecordFeedback RPC.
 	DinnersServiceRecordFeedbackProcedure = "/motesplats.gateway.v1.DinnersService/RecordFeedback"
+	// DinnersServiceRecordPastSeatingProcedure is the fully-qualified name of the DinnersService's
+	// RecordPastSeating RPC.
+	DinnersServiceRecordPastSeatingProcedure = "/motesplats.gateway.v1.DinnersService/RecordPastSeating"
 	// DinnersServiceGetDinnerWaitlistProcedure is the fully-qualified name of the DinnersService's
 	// GetDinnerWaitlist RPC.
 	DinnersServiceGetDinnerWaitlistProcedure = "/motesplats.gateway.v1.DinnersService/GetDinnerWaitlist"
@@ -173,6 +176,13 @@ type DinnersServiceClient interface {
 	RecordAttendance(context.Context, *connect.Request[v1.RecordAttendanceRequest]) (*connect.Response[v1.RecordAttendanceResponse], error)
 	// RecordFeedback records one side's feedback after a dinner.
 	RecordFeedback(context.Context, *connect.Request[v1.RecordFeedbackRequest]) (*connect.Response[v1.RecordFeedbackResponse], error)
+	// RecordPastSeating records, for an admin only, a confirmed seating at
+	// a dinner held before Mötesplats knew of it (a date before today, at
+	// most a year back; ADR 0269, 0275): what bringing in an organisation's
+	// own records of held dinners uses. Attendance and feedback then go the
+	// usual way. A repeat returns the seating recorded. Anyone else is
+	// PermissionDenied, as the rest of the admin surface.
+	RecordPastSeating(context.Context, *connect.Request[v1.RecordPastSeatingRequest]) (*connect.Response[v1.RecordPastSeatingResponse], error)
 	// GetDinnerWaitlist returns the parties waiting per municipality and the
 	// host seats needed on which dates.
 	GetDinnerWaitlist(context.Context, *connect.Request[v1.GetDinnerWaitlistRequest]) (*connect.Response[v1.GetDinnerWaitlistResponse], error)
@@ -346,6 +356,12 @@ func NewDinnersServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			connect.WithSchema(dinnersServiceMethods.ByName("RecordFeedback")),
 			connect.WithClientOptions(opts...),
 		),
+		recordPastSeating: connect.NewClient[v1.RecordPastSeatingRequest, v1.RecordPastSeatingResponse](
+			httpClient,
+			baseURL+DinnersServiceRecordPastSeatingProcedure,
+			connect.WithSchema(dinnersServiceMethods.ByName("RecordPastSeating")),
+			connect.WithClientOptions(opts...),
+		),
 		getDinnerWaitlist: connect.NewClient[v1.GetDinnerWaitlistRequest, v1.GetDinnerWaitlistResponse](
 			httpClient,
 			baseURL+DinnersServiceGetDinnerWaitlistProcedure,
@@ -389,6 +405,7 @@ type dinnersServiceClient struct {
 	cancelSeating       *connect.Client[v1.CancelSeatingRequest, v1.CancelSeatingResponse]
 	recordAttendance    *connect.Client[v1.RecordAttendanceRequest, v1.RecordAttendanceResponse]
 	recordFeedback      *connect.Client[v1.RecordFeedbackRequest, v1.RecordFeedbackResponse]
+	recordPastSeating   *connect.Client[v1.RecordPastSeatingRequest, v1.RecordPastSeatingResponse]
 	getDinnerWaitlist   *connect.Client[v1.GetDinnerWaitlistRequest, v1.GetDinnerWaitlistResponse]
 	getDinnerReport     *connect.Client[v1.GetDinnerReportRequest, v1.GetDinnerReportResponse]
 }
@@ -513,6 +530,11 @@ func (c *dinnersServiceClient) RecordFeedback(ctx context.Context, req *connect.
 	return c.recordFeedback.CallUnary(ctx, req)
 }
 
+// RecordPastSeating calls motesplats.gateway.v1.DinnersService.RecordPastSeating.
+func (c *dinnersServiceClient) RecordPastSeating(ctx context.Context, req *connect.Request[v1.RecordPastSeatingRequest]) (*connect.Response[v1.RecordPastSeatingResponse], error) {
+	return c.recordPastSeating.CallUnary(ctx, req)
+}
+
 // GetDinnerWaitlist calls motesplats.gateway.v1.DinnersService.GetDinnerWaitlist.
 func (c *dinnersServiceClient) GetDinnerWaitlist(ctx context.Context, req *connect.Request[v1.GetDinnerWaitlistRequest]) (*connect.Response[v1.GetDinnerWaitlistResponse], error) {
 	return c.getDinnerWaitlist.CallUnary(ctx, req)
@@ -583,6 +605,13 @@ type DinnersServiceHandler interface {
 	RecordAttendance(context.Context, *connect.Request[v1.RecordAttendanceRequest]) (*connect.Response[v1.RecordAttendanceResponse], error)
 	// RecordFeedback records one side's feedback after a dinner.
 	RecordFeedback(context.Context, *connect.Request[v1.RecordFeedbackRequest]) (*connect.Response[v1.RecordFeedbackResponse], error)
+	// RecordPastSeating records, for an admin only, a confirmed seating at
+	// a dinner held before Mötesplats knew of it (a date before today, at
+	// most a year back; ADR 0269, 0275): what bringing in an organisation's
+	// own records of held dinners uses. Attendance and feedback then go the
+	// usual way. A repeat returns the seating recorded. Anyone else is
+	// PermissionDenied, as the rest of the admin surface.
+	RecordPastSeating(context.Context, *connect.Request[v1.RecordPastSeatingRequest]) (*connect.Response[v1.RecordPastSeatingResponse], error)
 	// GetDinnerWaitlist returns the parties waiting per municipality and the
 	// host seats needed on which dates.
 	GetDinnerWaitlist(context.Context, *connect.Request[v1.GetDinnerWaitlistRequest]) (*connect.Response[v1.GetDinnerWaitlistResponse], error)
@@ -752,6 +781,12 @@ func NewDinnersServiceHandler(svc DinnersServiceHandler, opts ...connect.Handler
 		connect.WithSchema(dinnersServiceMethods.ByName("RecordFeedback")),
 		connect.WithHandlerOptions(opts...),
 	)
+	dinnersServiceRecordPastSeatingHandler := connect.NewUnaryHandler(
+		DinnersServiceRecordPastSeatingProcedure,
+		svc.RecordPastSeating,
+		connect.WithSchema(dinnersServiceMethods.ByName("RecordPastSeating")),
+		connect.WithHandlerOptions(opts...),
+	)
 	dinnersServiceGetDinnerWaitlistHandler := connect.NewUnaryHandler(
 		DinnersServiceGetDinnerWaitlistProcedure,
 		svc.GetDinnerWaitlist,
@@ -816,6 +851,8 @@ func NewDinnersServiceHandler(svc DinnersServiceHandler, opts ...connect.Handler
 			dinnersServiceRecordAttendanceHandler.ServeHTTP(w, r)
 		case DinnersServiceRecordFeedbackProcedure:
 			dinnersServiceRecordFeedbackHandler.ServeHTTP(w, r)
+		case DinnersServiceRecordPastSeatingProcedure:
+			dinnersServiceRecordPastSeatingHandler.ServeHTTP(w, r)
 		case DinnersServiceGetDinnerWaitlistProcedure:
 			dinnersServiceGetDinnerWaitlistHandler.ServeHTTP(w, r)
 		case DinnersServiceGetDinnerReportProcedure:
@@ -923,6 +960,10 @@ func (UnimplementedDinnersServiceHandler) RecordAttendance(context.Context, *con
 
 func (UnimplementedDinnersServiceHandler) RecordFeedback(context.Context, *connect.Request[v1.RecordFeedbackRequest]) (*connect.Response[v1.RecordFeedbackResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("motesplats.gateway.v1.DinnersService.RecordFeedback is not implemented"))
+}
+
+func (UnimplementedDinnersServiceHandler) RecordPastSeating(context.Context, *connect.Request[v1.RecordPastSeatingRequest]) (*connect.Response[v1.RecordPastSeatingResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("motesplats.gateway.v1.DinnersService.RecordPastSeating is not implemented"))
 }
 
 func (UnimplementedDinnersServiceHandler) GetDinnerWaitlist(context.Context, *connect.Request[v1.GetDinnerWaitlistRequest]) (*connect.Response[v1.GetDinnerWaitlistResponse], error) {
