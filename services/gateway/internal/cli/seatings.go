@@ -329,7 +329,10 @@ func changeSeating(ctx context.Context, d dinnersClient, what string, args []str
 			v = res.Msg.GetSeating()
 		}
 	case "feedback":
-		fb := &dinnersv1.Feedback{Rating: int32(rating), WouldMeetAgain: again, LanguagePractised: practised, FirstTimeInSwedishHome: first}
+		// One id for the call and its retries: a retry arriving after a
+		// newer feedback of the same side stands, not overwrites (ADR 0273).
+		fb := &dinnersv1.Feedback{Rating: int32(rating), WouldMeetAgain: again, LanguagePractised: practised, FirstTimeInSwedishHome: first,
+			RequestId: ids.UUIDv7{}.New()}
 		var res *connect.Response[gatewayv1.RecordFeedbackResponse]
 		if res, err = d.RecordFeedback(ctx, connect.NewRequest(&gatewayv1.RecordFeedbackRequest{Id: id, Party: p, Feedback: fb})); err == nil {
 			v = res.Msg.GetSeating()

@@ -166,6 +166,11 @@ type dinnerSeatingRow struct {
 type dinnerFeedbackSlot struct {
 	Party, Label string
 	Guest        bool
+	// RequestID goes with the form and its resends: a page sent again
+	// after the other feedback replaced it (the back button, a resend
+	// after a lost answer) is told it stands, not stored as a new
+	// opinion over the newer one (ADR 0273).
+	RequestID string
 }
 
 func (p *page) dinnerSeatingRow(v *gatewayv1.SeatingView, back string) dinnerSeatingRow {
@@ -193,7 +198,7 @@ func (p *page) dinnerSeatingRow(v *gatewayv1.SeatingView, back string) dinnerSea
 			key   string
 		}{{eventsv1.DinnerParty_DINNER_PARTY_GUEST, s.GetGuestFeedback(), "dinners.feedback.guest"}, {eventsv1.DinnerParty_DINNER_PARTY_HOST, s.GetHostFeedback(), "dinners.feedback.host"}} {
 			if side.fb == nil {
-				row.Feedback = append(row.Feedback, dinnerFeedbackSlot{side.party.String(), p.t(side.key), side.party == eventsv1.DinnerParty_DINNER_PARTY_GUEST})
+				row.Feedback = append(row.Feedback, dinnerFeedbackSlot{side.party.String(), p.t(side.key), side.party == eventsv1.DinnerParty_DINNER_PARTY_GUEST, ids.UUIDv7{}.New()})
 			} else {
 				row.Given = append(row.Given, p.tf("dinners.feedback.given", "Side", p.t(side.key), "Rating", side.fb.GetRating()))
 			}
@@ -393,7 +398,7 @@ func (w *Web) dinnerSeatingAction(rw http.ResponseWriter, r *http.Request, p *pa
 		rating, err := strconv.Atoi(f.Get("rating"))
 		v.Check(err == nil || f.Get("rating") == "", "feedback.rating", "must be from 1 to 5")
 		a.Feedback = &dinnersv1.Feedback{Rating: int32(rating), WouldMeetAgain: f.Get("meet_again") != "", LanguagePractised: f.Get("practised") != "",
-			FirstTimeInSwedishHome: f.Get("first_time") != ""}
+			FirstTimeInSwedishHome: f.Get("first_time") != "", RequestId: f.Get("request_id")}
 	default:
 		return apperr.Errorf(apperr.NotFound, "not found")
 	}
