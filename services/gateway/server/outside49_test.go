@@ -111,6 +111,11 @@ func TestOutside49ReportsAndEndedTile(t *testing.T) {
 			if code, _ := get(path + "?" + manyParams(10_000, q)); code != http.StatusUnprocessableEntity {
 				t.Errorf("%s, %s among 10,000 parameters: %d, want 422", path, name, code)
 			}
+			// One more and Go reads the address as having none: refused
+			// in words, not answered with the default period's figures.
+			if code, body := get(path + "?" + manyParams(10_001, q)); code != http.StatusBadRequest || !strings.Contains(visibleText(body), "för många delar") {
+				t.Errorf("%s, %s among 10,001 parameters: %d, want 400 in words\n%s", path, name, code, trim(visibleText(body)))
+			}
 		}
 		for name, q := range map[string]url.Values{
 			"the 10-year bound":         {"from_month": {from}, "to_month": {month}},

@@ -26,6 +26,11 @@ import (
 //go:embed templates/*.html
 var templateFS embed.FS
 
+// maxQueryParams is net/url's bound on an address's parameters: past it
+// the whole query reads as empty, which a page must not take for "no
+// filters".
+const maxQueryParams = 10000
+
 // MaxFormBytes bounds a form body; larger ones get 413.
 const MaxFormBytes = 64 << 10
 
@@ -235,6 +240,14 @@ func (w *Web) wrap(rt Route) http.Handler {
 				w.fail(rw, p, http.StatusBadRequest, p.t("err.form"))
 				return
 			}
+		}
+		if strings.Count(r.URL.RawQuery, "&") >= maxQueryParams {
+			// Go reads an address of more parameters than that as having
+			// none (net/url), so a report's period sent after 10,000
+			// others was silently the default one (outside49, ADR 0274).
+			p.Dir = dir(p.Lang)
+			w.fail(rw, p, http.StatusBadRequest, p.t("err.address_toolong"))
+			return
 		}
 		if !validText(r.URL.Query()) || !validText(r.PostForm) {
 			// Protobuf carries UTF-8 only; say so, rather than fail
