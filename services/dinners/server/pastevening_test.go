@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -9,11 +10,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/motesplats/motesplats/pkg/events"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	"github.com/motesplats/motesplats/pkg/proposal"
+	"github.com/motesplats/motesplats/pkg/testutil"
 	"github.com/motesplats/motesplats/pkg/testutil/servicetest"
 )
 
@@ -192,4 +197,69 @@ func TestPastSeatingCapCountsDinnersBehind(t *testing.T) {
 	if err != nil || again.GetId() != last.GetId() {
 		t.Errorf("a retry at the cap: %v, %v", again, err)
 	}
+}
+
+// TestPastSeatingEveningOfAJobsSeating: a party a job seated at host 1's
+// dinner, confirmed while the date was ahead, is not recorded at host 2's
+// dinner that evening once it has passed (the evening's claim is
+// RecordPastSeating's own; this is found by the party's seatings).
+func TestPastSeatingEveningOfAJobsSeating(t *testing.T) {
+	ctx := context.Background()
+	e := startEnv(t, 1, serverOptions())
+	e.people(ctx, orgA, "0180", []string{"g-1"}, []string{"h-1", "h-2"})
+	c, a := e.as(coordA), e.as(admin)
+	e.mustOffer(ctx, c, offer("h-1", orgA, "0180", 4, date(10)))
+	su := e.mustSignUp(ctx, c, signUp("g-1", orgA, "0180", 2, date(10)))
+	job := e.runJob(ctx, c, "before", "0180")
+	ps := seatingsOf(ctx, t, c, job.GetId())
+	if len(ps) != 1 {
+		t.Fatalf("job's seatings: %v", ps)
+	}
+	if _, err := c.ApproveSeating(ctx, &pb.ApproveSeatingRequest{Id: ps[0].GetId()}); err != nil {
+		t.Fatal(err)
+	}
+	for _, party := range []eventsv1.DinnerParty{eventsv1.DinnerParty_DINNER_PARTY_GUEST, eventsv1.DinnerParty_DINNER_PARTY_HOST} {
+		if _, err := c.RecordRsvp(ctx, &pb.RecordRsvpRequest{Id: ps[0].GetId(), Party: party, Accept: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o2 := e.mustOffer(ctx, c, offer("h-2", orgA, "0180", 4, date(12)))
+	e.clock.Add(20 * 24 * time.Hour)
+	_, err := recordPast(ctx, a, su.GetId(), o2.GetId(), date(10))
+	if code(err) != codes.FailedPrecondition || !strings.Contains(status.Convert(err).Message(), date(10)) {
+		t.Errorf("host 2 on the evening of the job's seating: got %v, want FailedPrecondition naming %s", err, date(10))
+	}
+	if p, err := recordPast(ctx, a, su.GetId(), o2.GetId(), date(11)); err != nil || p.GetStatus() != eventsv1.SeatingStatus_SEATING_STATUS_CONFIRMED {
+		t.Errorf("host 2 the next evening: %v, %v", p, err)
+	}
+}
+
+// TestPastSeatingEveningClaimErased: the claim on an erased guest's evening
+// goes with their seatings (its key is derived from their id and the date).
+func TestPastSeatingEveningClaimErased(t *testing.T) {
+	ctx := context.Background()
+	e := startEnv(t, 1, serverOptions())
+	e.people(ctx, orgA, "0180", []string{"g-1"}, []string{"h-1"})
+	c, a := e.as(coordA), e.as(admin)
+	o := e.mustOffer(ctx, c, offer("h-1", orgA, "0180", 4, date(10)))
+	su := e.mustSignUp(ctx, c, signUp("g-1", orgA, "0180", 2, date(10)))
+	e.clock.Add(20 * 24 * time.Hour)
+	if _, err := recordPast(ctx, a, su.GetId(), o.GetId(), date(5)); err != nil {
+		t.Fatal(err)
+	}
+	kv, err := e.nats.JS.KeyValue(ctx, "dinners_seats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := proposal.ID("dinner-evening", "g-1", date(5)) // eveningResource
+	if _, err := kv.Get(ctx, key); err != nil {
+		t.Fatalf("the evening's claim before erasure: %v", err)
+	}
+	e.publish(ctx, envelope(t, events.ParticipantErased, "g-1", &eventsv1.ParticipantErased{ParticipantId: "g-1"}))
+	testutil.CheckFor(t, 15*time.Second, 50*time.Millisecond, func() error {
+		if _, err := kv.Get(ctx, key); !errors.Is(err, jetstream.ErrKeyNotFound) {
+			return fmt.Errorf("the evening's claim after erasure: %v", err)
+		}
+		return nil
+	})
 }

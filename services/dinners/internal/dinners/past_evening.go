@@ -3,12 +3,14 @@ package dinners
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	"github.com/motesplats/motesplats/pkg/proposal"
 	"github.com/motesplats/motesplats/pkg/store"
+	"github.com/motesplats/motesplats/services/dinners/internal/pool"
 )
 
 // eveningGrace is how long a claim on a party's evening counts while its
@@ -76,4 +78,27 @@ func (s *Service) eveningHolding(ctx context.Context, id string, since time.Time
 		return true, err
 	}
 	return live(p) || p.GetStatus() == held, nil
+}
+
+// evenings returns the evening claims an erased guest id may hold: one per
+// date of their seatings (a claim of a date with none is gone already or
+// never was; Forget of a key not there is harmless).
+func (s *Service) evenings(ctx context.Context, kind pool.Kind, id string, erased bool) ([]string, error) {
+	if !erased || kind != pool.Guest {
+		return nil, nil
+	}
+	if err := s.seatings.Sync(ctx); err != nil {
+		return nil, err
+	}
+	found, err := s.seatings.Find(store.Query[*pb.Seating]{Index: "participant", Values: []string{id}})
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, p := range found.Items {
+		if r := eveningResource(id, p.GetDate()); !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
