@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/motesplats/motesplats/pkg/events"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
@@ -180,7 +181,7 @@ func TestPastSeatingCapCountsDinnersBehind(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%d records; the offer holds %d dinners", n, len(got.GetOffer().GetDinners()))
+	t.Logf("%d records; the offer holds %d dinners, %d bytes", n, len(got.GetOffer().GetDinners()), proto.Size(got.GetOffer()))
 	// A day on, the year back reaches one more date, the 366th behind
 	// (the offer's own date(10) among them); a day later one more is
 	// refused.
