@@ -146,7 +146,12 @@ func (s *Service) snapshot(ctx context.Context, j jobs.Job) (jobs.Snapshot, erro
 			used = true
 		}
 		if used {
-			snap.Offers = append(snap.Offers, o)
+			// The snapshot's offer holds its dinners ahead only: dates
+			// behind, an admin's records among them (up to
+			// maxPastDinners, ADR 0277), are no job's work.
+			c := clone(o)
+			c.Dinners = slices.DeleteFunc(c.Dinners, func(d *pb.Dinner) bool { return d.GetDate() < today })
+			snap.Offers = append(snap.Offers, c)
 		}
 	}
 	for k := range excluded {

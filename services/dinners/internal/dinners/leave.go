@@ -21,6 +21,12 @@ func (s *Service) Leave(ctx context.Context, kind pool.Kind, id string, erased b
 	if kind == pool.Host {
 		party = partyHost
 	}
+	// An erased guest's evening claims (RecordPastSeating's) go with
+	// their seatings: their dates are read before those are erased.
+	evenings, err := s.evenings(ctx, kind, id, erased)
+	if err != nil {
+		return err
+	}
 	// The kit withdraws, cancels or (erased) erases their seatings, freeing
 	// seats, from an index that includes seatings another replica just
 	// wrote (it syncs it first).
@@ -29,6 +35,11 @@ func (s *Service) Leave(ctx context.Context, kind pool.Kind, id string, erased b
 	}
 	if !erased {
 		return nil
+	}
+	for _, r := range evenings {
+		if err := s.seats.Forget(ctx, r); err != nil {
+			return err
+		}
 	}
 	forget := []string{id}
 	// The same holds for their offers and sign-ups.

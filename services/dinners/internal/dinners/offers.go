@@ -26,13 +26,19 @@ import (
 )
 
 // Caps on an offer's and a sign-up's lists, as documented in the proto.
+// maxDinners counts the dinners ahead an offer is made with (nothing adds
+// one ahead later); maxPastDinners the dinners before today an admin may
+// record on one offer (RecordPastSeating): one a day for the year back a
+// record may reach, so any host's year of paper records fits, and an offer
+// holds at most 382 dates in all (about 9 KB of them; ADR 0277).
 const (
-	maxDinners   = 16
-	maxSeats     = 12
-	maxDiets     = 8
-	maxAllergens = 10
-	maxLanguages = 8
-	maxDates     = 56
+	maxDinners     = 16
+	maxPastDinners = 366
+	maxSeats       = 12
+	maxDiets       = 8
+	maxAllergens   = 10
+	maxLanguages   = 8
+	maxDates       = 56
 )
 
 var (

@@ -2,6 +2,7 @@ package dinners
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
@@ -59,25 +60,19 @@ func (s *Service) RecordPastSeating(ctx context.Context, who auth.Claims, signUp
 	if o.GetOrganisationId() != su.GetOrganisationId() {
 		return nil, apperr.FieldError("offer_id", "is not of the sign-up's organisation")
 	}
-	size := int32(len(su.GetParty()))
 	if err := s.seatings.Sync(ctx); err != nil {
 		return nil, err
 	}
-	at, err := s.seatings.Find(store.Query[*pb.Seating]{Index: "table", Values: []string{tableKey(offerID, date)},
-		Filter: func(p *pb.Seating) bool { return p.GetStatus() == confirmed || p.GetStatus() == held }})
-	if err != nil {
+	// A party is at one dinner an evening: the claim on its evening comes
+	// before anything is written, and is given back if nothing is.
+	if err := s.claimEvening(ctx, su.GetParticipantId(), date, id); err != nil {
 		return nil, err
 	}
-	taken := int32(0)
-	for _, p := range at.Items {
-		taken += p.GetPartySize()
-	}
-	if taken+size > o.GetSeats() {
-		return nil, apperr.Errorf(apperr.FailedPrecondition, "the dinner has %d seats and %d are taken; the party of %d does not fit", o.GetSeats(), taken, size)
-	}
-	if err := s.pastDinner(ctx, offerID, date, start); err != nil {
+	if err := s.pastTable(ctx, su, o, date, start); err != nil {
+		s.releaseEvening(ctx, su.GetParticipantId(), date, id)
 		return nil, err
 	}
+	size := int32(len(su.GetParty()))
 	p := &pb.Seating{
 		Id: id, OrganisationId: su.GetOrganisationId(), MunicipalityCode: su.GetMunicipalityCode(),
 		SignUpId: su.GetId(), ParticipantId: su.GetParticipantId(), OfferId: o.GetId(), VolunteerId: o.GetVolunteerId(),
@@ -85,6 +80,7 @@ func (s *Service) RecordPastSeating(ctx context.Context, who auth.Claims, signUp
 		SignUpTime: su.GetCreateTime(), ProposeTime: timestamppb.New(s.now().UTC()), UpdatedBy: who.Subject,
 	}
 	if _, _, err := s.life.Propose(ctx, id, p, ""); err != nil {
+		s.releaseEvening(ctx, su.GetParticipantId(), date, id)
 		return nil, err
 	}
 	// Invited and accepted by both at once, as of the day before the
@@ -117,18 +113,51 @@ func pastAgain(cur *pb.Seating) (*pb.Seating, error) {
 	return nil, apperr.Errorf(apperr.FailedPrecondition, "the party's seating at that dinner went another way; this one is %s", cur.GetStatus())
 }
 
+// pastTable checks that sign-up su's party fits the seats left at offer o's
+// dinner on date by its confirmed and held seatings, then adds the date to
+// the offer's dinners (pastDinner).
+func (s *Service) pastTable(ctx context.Context, su *pb.SignUp, o *pb.Offer, date, start string) error {
+	size := int32(len(su.GetParty()))
+	at, err := s.seatings.Find(store.Query[*pb.Seating]{Index: "table", Values: []string{tableKey(o.GetId(), date)},
+		Filter: func(p *pb.Seating) bool { return p.GetStatus() == confirmed || p.GetStatus() == held }})
+	if err != nil {
+		return err
+	}
+	taken := int32(0)
+	for _, p := range at.Items {
+		taken += p.GetPartySize()
+	}
+	if taken+size > o.GetSeats() {
+		return apperr.Errorf(apperr.FailedPrecondition, "the dinner has %d seats and %d are taken; the party of %d does not fit", o.GetSeats(), taken, size)
+	}
+	return s.pastDinner(ctx, o.GetId(), date, start)
+}
+
 // pastDinner adds date to the offer's dinners unless it is there: refused
-// when it is there cancelled, or the offer has its most dinners.
+// when it is there cancelled, or the offer holds maxPastDinners dinners
+// before today already. The cap of maxDinners bounds what lies ahead (a
+// job's tables, the invitations and reminders to come) and is checked where
+// dates ahead are given (CreateOffer); a date recorded here is behind, so
+// it counts toward its own cap instead, which keeps the record bounded
+// (ADR 0277). Passing that cap is InvalidArgument on offer_id: that offer
+// cannot take the date, another offer of the host can.
 func (s *Service) pastDinner(ctx context.Context, offerID, date, start string) error {
+	today := s.today()
 	_, _, err := s.offers.Update(ctx, offerID, func(o *pb.Offer, _ uint64) (store.Change, error) {
 		k := slices.IndexFunc(o.GetDinners(), func(d *pb.Dinner) bool { return d.GetDate() == date })
+		behind := 0
+		for _, d := range o.GetDinners() {
+			if d.GetDate() < today {
+				behind++
+			}
+		}
 		switch {
 		case k >= 0 && o.GetDinners()[k].GetCancelled():
 			return nil, apperr.Errorf(apperr.FailedPrecondition, "the offer's dinner on that date was cancelled")
 		case k >= 0:
 			return nil, nil
-		case len(o.GetDinners()) >= maxDinners:
-			return nil, apperr.Errorf(apperr.FailedPrecondition, "the offer has %d dinners, the most it may", maxDinners)
+		case behind >= maxPastDinners:
+			return nil, apperr.FieldError("offer_id", fmt.Sprintf("has %d dinners before today, the most an offer may; record this one on another offer of the host", maxPastDinners))
 		}
 		o.Dinners = append(o.Dinners, &pb.Dinner{Date: date, StartTime: start})
 		slices.SortFunc(o.Dinners, func(a, b *pb.Dinner) int { return compareStr(a.GetDate(), b.GetDate()) })
