@@ -118,6 +118,8 @@ func argSamples(src, dir string) ([]string, bool) {
 		return []string{"newcomer", "mentor", "guest", "host"}, true
 	case strings.HasPrefix(src, "s.OfferExpires"):
 		return []string{"2026-12-04T08:00:00Z"}, true
+	case src == "date":
+		return []string{"2026-05-09"}, true
 	case src == "durable":
 		return []string{"x"}, true
 	case src == "maxCheckIns":

@@ -646,7 +646,8 @@ type Offer struct {
 	MunicipalityCode string `protobuf:"bytes,3,opt,name=municipality_code,json=municipalityCode,proto3" json:"municipality_code,omitempty"`
 	// The host (volunteer id).
 	VolunteerId string `protobuf:"bytes,4,opt,name=volunteer_id,json=volunteerId,proto3" json:"volunteer_id,omitempty"`
-	// The dinners offered, 1 to 16, dates distinct.
+	// The dinners offered, 1 to 16 ahead (and up to 366 before today, added
+	// by RecordPastSeating), dates distinct.
 	Dinners []*Dinner `protobuf:"bytes,5,rep,name=dinners,proto3" json:"dinners,omitempty"`
 	// Guest seats at each dinner, 1 to 12.
 	Seats int32 `protobuf:"varint,6,opt,name=seats,proto3" json:"seats,omitempty"`

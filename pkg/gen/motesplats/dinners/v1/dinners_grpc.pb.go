@@ -145,7 +145,10 @@ type DinnerServiceClient interface {
 	// an admin: a city's paper records, the demo data). Admin only; the date
 	// is before today and at most a year back; the offer gets the date if it
 	// lacks it. Attendance and feedback then go the usual way. Idempotent:
-	// the seating's id derives from sign-up, offer and date.
+	// the seating's id derives from sign-up, offer and date. A party is at
+	// one dinner an evening: a second dinner for the party on that date is
+	// FailedPrecondition. An offer takes at most 366 dinners before today;
+	// past that, offer_id is InvalidArgument (ADR 0277).
 	RecordPastSeating(ctx context.Context, in *RecordPastSeatingRequest, opts ...grpc.CallOption) (*RecordPastSeatingResponse, error)
 	// RecordFeedback records the short structured feedback of the guest or
 	// the host of a held dinner.
@@ -535,7 +538,10 @@ type DinnerServiceServer interface {
 	// an admin: a city's paper records, the demo data). Admin only; the date
 	// is before today and at most a year back; the offer gets the date if it
 	// lacks it. Attendance and feedback then go the usual way. Idempotent:
-	// the seating's id derives from sign-up, offer and date.
+	// the seating's id derives from sign-up, offer and date. A party is at
+	// one dinner an evening: a second dinner for the party on that date is
+	// FailedPrecondition. An offer takes at most 366 dinners before today;
+	// past that, offer_id is InvalidArgument (ADR 0277).
 	RecordPastSeating(context.Context, *RecordPastSeatingRequest) (*RecordPastSeatingResponse, error)
 	// RecordFeedback records the short structured feedback of the guest or
 	// the host of a held dinner.
