@@ -66,6 +66,7 @@ func TestUp_KillNineThroughADinnersLife(t *testing.T) {
 		"email": "admin@example.org", "password": "correct-horse-battery", "name": "lifekill"})["token"].(string)
 	pair := newGuestAndHost(t, s, api, "Sena middagar")
 	pair.day, pair.start = dinnerFromClock(time.Now().In(stockholm(t)), dinnerLead)
+	t.Logf("the dinner: %s at %s Stockholm time, %s from now", pair.day, pair.start, dinnerLead)
 	pair.offerAndSignUp(t, api, "Storgatan 9, Kalmar")
 
 	wait := grpc.WithDefaultCallOptions(grpc.WaitForReady(true))
