@@ -63,6 +63,8 @@ func TestConnectNATS_ClientCertificate(t *testing.T) {
 	if nc, err := ConnectNATS(s.ClientURL(), "dinners", NATSAuth{TLS: caOnly}); err == nil {
 		nc.Close()
 		t.Error("a client without a certificate signed in to a server verifying them")
+	} else if !strings.Contains(err.Error(), NATSCertFileEnv) {
+		t.Errorf("the refusal does not say to set %s: %v", NATSCertFileEnv, err)
 	}
 
 	// A client certificate of 10 days (crypto/x509: IssueClient's life is fixed).
