@@ -180,6 +180,7 @@ func (n *Names) claim(ctx context.Context, key, id string) error {
 		return errNameTaken
 	}
 	backoff, start := claimBackoff, time.Now()
+	var rounds []string // what each of the five rounds met, for the log
 	for tries := 0; tries < 5; {
 		if _, err := n.kv.Create(ctx, key, []byte(id)); err == nil {
 			n.claimed()
@@ -190,6 +191,7 @@ func (n *Names) claim(ctx context.Context, key, id string) error {
 		data, rev, at, err := leader.GetAt(ctx, n.js, NamesBucket, key)
 		if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
 			tries++
+			rounds = append(rounds, "exists, then the leader has none")
 			continue // released meanwhile
 		}
 		if err != nil {
@@ -236,10 +238,12 @@ func (n *Names) claim(ctx context.Context, key, id string) error {
 		if _, err := n.kv.Update(ctx, key, []byte(id), rev); err == nil {
 			n.claimed()
 			return nil
+		} else {
+			rounds = append(rounds, fmt.Sprintf("takeover refused (holder in index %v, claim age %v): %v", ok, time.Since(at).Round(time.Millisecond), err))
 		}
 		tries++ // changed since read: read again
 	}
-	return unchecked("claim: five rounds changed under it", nil)
+	return unchecked("claim: five rounds changed under it", errors.New(strings.Join(rounds, "; ")))
 }
 
 // unwritten reports whether holder's record was never written: its key
