@@ -190,9 +190,28 @@ func (n *Names) claim(ctx context.Context, key, id string) error {
 		}
 		data, rev, at, err := leader.GetAt(ctx, n.js, NamesBucket, key)
 		if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
-			tries++
+			// Released meanwhile; or, in a cluster, another create's
+			// claim is proposed and not yet applied: nats-server refuses a
+			// write expecting a subject's last sequence while another is in
+			// flight on it ("last sequence by subject mismatch", which
+			// Create answers as exists) before the leader has the claim.
+			// Read again in a moment, as for a create in flight: the five
+			// rounds, run at once, were all spent inside that window and
+			// both replicas answered "try again" (ADR 0276).
 			rounds = append(rounds, "exists, then the leader has none")
-			continue // released meanwhile
+			if time.Since(start) >= inFlight {
+				tries++
+			}
+			wait := backoff
+			backoff = min(2*backoff, claimBackoffMax)
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return unchecked("claim: waiting for a claim in flight", ctx.Err())
+			case <-t.C:
+			}
+			continue
 		}
 		if err != nil {
 			return unchecked("claim: read the holder", err)
