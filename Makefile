@@ -188,6 +188,10 @@ up: build redis $(BIN)/nats-server $(if $(JAEGER),$(JAEGER_BIN)) ## Run every se
 down: ## Stop what make up started
 	cd deploy/ops && go run ./cmd/up -dir $(UP_DIR) stop
 
+.PHONY: renew-certs
+renew-certs: ## Issue every NATS certificate of make up again (same CA) and have the running nodes load them, nothing restarted (ADR 0276)
+	cd deploy/ops && go run ./cmd/up -dir $(UP_DIR) renew-certs
+
 # The process `make restart` starts again: a name make up printed (mentoring-1, nats-2, redis, gateway).
 P ?=
 .PHONY: restart

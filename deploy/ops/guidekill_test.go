@@ -48,12 +48,9 @@ func TestUp_KillNineThroughAGuidesAssignment(t *testing.T) {
 		t.Fatalf("StartAssignmentJob: %v", err)
 	}
 	job := res.GetJob().GetId()
-	testutil.CheckFor(t, 90*time.Second, 100*time.Millisecond, func() error {
+	awaitSucceeded(t, "guides job", job, guidesv1.JobState_JOB_STATE_SUCCEEDED, func() (guidesv1.JobState, error) {
 		j, err := g["guides-1"].GetJob(ctx, &guidesv1.GetJobRequest{Id: job})
-		if err != nil || j.GetJob().GetState() != guidesv1.JobState_JOB_STATE_SUCCEEDED {
-			return fmt.Errorf("guides job %s: %v %v", job, j.GetJob().GetState(), err)
-		}
-		return nil
+		return j.GetJob().GetState(), err
 	})
 	list, err := g["guides-1"].ListAssignments(ctx, &guidesv1.ListAssignmentsRequest{JobId: job, PageSize: 50})
 	if err != nil {
@@ -164,8 +161,9 @@ func TestUp_KillNineThroughAGuidesAssignment(t *testing.T) {
 			case rerr == nil:
 			case status.Code(rerr) == codes.FailedPrecondition && !sameAssignment(before, get(other, killed)):
 				// Stored (by the killed call, or settled after it), and
-				// the retry is told it cannot be done.
-				outcomes = append(outcomes, "FINDING: "+st.name+" stored, and its retry told "+code(rerr))
+				// the retry is told it cannot be done: ADR 0272 makes a
+				// retry of a stored step OK, so this is a failure now.
+				t.Errorf("%s after a kill: stored, and its retry told %s (ADR 0272: a retry of a stored step is OK)", st.name, code(rerr))
 			default:
 				t.Errorf("%s after a kill (stored %v): its retry failed: %v", st.name, stored, rerr)
 			}

@@ -257,7 +257,9 @@ func (s *system) toolsNATS() []string {
 		env = append(env, service.NATSUserEnv+"="+service.NATSToolsUser, service.NATSPasswordEnv+"="+p)
 	}
 	if s.Opts.NATSTLS != "" {
-		env = append(env, service.NATSCAFileEnv+"="+layout.NATSCAFile(s.Opts.NATSTLS))
+		cert, key := layout.NATSClientFiles(s.Opts.NATSTLS, service.NATSToolsUser)
+		env = append(env, service.NATSCAFileEnv+"="+layout.NATSCAFile(s.Opts.NATSTLS),
+			service.NATSCertFileEnv+"="+cert, service.NATSKeyFileEnv+"="+key)
 	}
 	return env
 }

@@ -158,12 +158,9 @@ func (s *system) inviteThroughKills(t *testing.T, sink *sink, org *volunteersv1.
 		t.Fatalf("dinners StartMatchingJob: %v", err)
 	}
 	id := res.GetJob().GetId()
-	testutil.CheckFor(t, 90*time.Second, 100*time.Millisecond, func() error {
+	awaitSucceeded(t, "dinners job", id, dinnersv1.JobState_JOB_STATE_SUCCEEDED, func() (dinnersv1.JobState, error) {
 		job, err := d1.GetJob(ctx, &dinnersv1.GetJobRequest{Id: id})
-		if err != nil || job.GetJob().GetState() != dinnersv1.JobState_JOB_STATE_SUCCEEDED {
-			return fmt.Errorf("dinners job %s: %v %v", id, job.GetJob().GetState(), err)
-		}
-		return nil
+		return job.GetJob().GetState(), err
 	})
 	list, err := d1.ListSeatings(ctx, &dinnersv1.ListSeatingsRequest{JobId: id, PageSize: 50})
 	if err != nil {

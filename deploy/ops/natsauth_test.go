@@ -117,10 +117,14 @@ func shippedConfigs(t *testing.T, pw map[string]string) []shipped {
 }
 
 // shippedTLS is a client's TLS for the shipped configurations of
-// shippedConfigs: their CA, from NATS_CA_FILE as every process reads it.
+// shippedConfigs: their CA, from NATS_CA_FILE as every process reads it,
+// and the tools' client certificate beside it, which make up's verifies
+// (ADR 0276) and compose's and Kubernetes' do not ask for.
 func shippedTLS(t *testing.T) *tls.Config {
 	t.Helper()
-	c, err := service.NATSTLSConfig(os.Getenv(service.NATSCAFileEnv), "", "")
+	ca := os.Getenv(service.NATSCAFileEnv)
+	cert, key := layout.NATSClientFiles(filepath.Dir(ca), service.NATSToolsUser)
+	c, err := service.NATSTLSConfig(ca, cert, key)
 	if err != nil {
 		t.Fatal(err)
 	}

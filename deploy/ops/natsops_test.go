@@ -73,7 +73,8 @@ func opsShell(t *testing.T, dir, keys, natsURL, script string) (string, error, t
 
 // writeKeysEnv writes the NATS lines of make up's keys.env for the
 // layout: every user's password as NATS_<USER>_PASSWORD, the tools'
-// user and password as NATS_USER and NATS_PASSWORD, and the CA.
+// user and password as NATS_USER and NATS_PASSWORD, the CA, and the
+// tools' client certificate.
 func writeKeysEnv(t *testing.T, s *system) string {
 	t.Helper()
 	var b strings.Builder
@@ -82,6 +83,9 @@ func writeKeysEnv(t *testing.T, s *system) string {
 	}
 	fmt.Fprintf(&b, "%s=%s\n%s=%s\n%s=%s\n", service.NATSUserEnv, service.NATSToolsUser,
 		service.NATSPasswordEnv, s.Opts.NATSPasswords[service.NATSToolsUser], service.NATSCAFileEnv, layout.NATSCAFile(s.Opts.NATSTLS))
+	// The tools' client certificate, which the nodes verify (ADR 0276).
+	cert, key := layout.NATSClientFiles(s.Opts.NATSTLS, service.NATSToolsUser)
+	fmt.Fprintf(&b, "%s=%s\n%s=%s\n", service.NATSCertFileEnv, cert, service.NATSKeyFileEnv, key)
 	path := filepath.Join(t.TempDir(), "keys.env")
 	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
 		t.Fatal(err)

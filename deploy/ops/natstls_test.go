@@ -113,7 +113,8 @@ func TestNATSTLS_MakeUpCluster(t *testing.T) {
 		}
 	}
 
-	caTLS, err := service.NATSTLSConfig(layout.NATSCAFile(tlsDir), "", "")
+	cert, key := layout.NATSClientFiles(tlsDir, service.NATSToolsUser)
+	caTLS, err := service.NATSTLSConfig(layout.NATSCAFile(tlsDir), cert, key)
 	if err != nil {
 		t.Fatal(err)
 	}

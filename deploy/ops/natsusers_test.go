@@ -137,7 +137,14 @@ func userJetStream(t *testing.T, s *system, user, password string) jetstream.Jet
 	t.Helper()
 	a := service.NATSAuth{User: user, Password: password}
 	if s.Opts.NATSTLS != "" {
-		c, err := service.NATSTLSConfig(layout.NATSCAFile(s.Opts.NATSTLS), "", "")
+		// The user's own client certificate (the tools' for none), which
+		// the nodes verify (ADR 0276).
+		owner := user
+		if owner == "" {
+			owner = service.NATSToolsUser
+		}
+		cert, key := layout.NATSClientFiles(s.Opts.NATSTLS, owner)
+		c, err := service.NATSTLSConfig(layout.NATSCAFile(s.Opts.NATSTLS), cert, key)
 		if err != nil {
 			t.Fatal(err)
 		}

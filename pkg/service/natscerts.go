@@ -125,6 +125,40 @@ func (ca NATSCA) Issue(names ...string) (certPEM, keyPEM []byte, err error) {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), kp, nil
 }
 
+// IssueClient makes a NATS client's certificate and key (PEM) for the
+// NATS user user, its common name (ADR 0276): valid for client
+// authentication only, so it can neither serve clients as a node nor
+// verify as the server end of a route; a node's route still needs the
+// route user's password as well. It lasts as a server's does.
+func (ca NATSCA) IssueClient(user string) (certPEM, keyPEM []byte, err error) {
+	if user == "" {
+		return nil, nil, errors.New("a NATS client certificate needs its user's name")
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, err
+	}
+	serial, err := newSerial()
+	if err != nil {
+		return nil, nil, err
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber: serial, Subject: pkix.Name{CommonName: user, Organization: []string{"Mötesplats"}},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(natsServerValidity),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, &key.PublicKey, ca.Key)
+	if err != nil {
+		return nil, nil, err
+	}
+	kp, err := encodeKey(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), kp, nil
+}
+
 func encodeKey(key *ecdsa.PrivateKey) ([]byte, error) {
 	b, err := x509.MarshalECPrivateKey(key)
 	if err != nil {

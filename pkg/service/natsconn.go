@@ -120,6 +120,14 @@ func natsConnectError(err error, a NATSAuth) error {
 		return fmt.Errorf("connect NATS: the server's certificate does not verify with %s (another CA, or a name of "+
 			"NATS_URL the certificate does not hold; ADR 0230): %w", NATSCAFileEnv, err)
 	}
+	if a.TLS != nil && a.TLS.GetClientCertificate == nil && len(a.TLS.Certificates) == 0 && strings.Contains(err.Error(), "tls") {
+		// A node verifying clients (make up's, ADR 0276) ends the
+		// handshake of one without a certificate: nats.go says only
+		// that the connection closed.
+		return fmt.Errorf("connect NATS: the TLS handshake failed, and the server may require a client certificate: set %s "+
+			"and %s to this user's certificate of the server's CA (make up: keys.env's, or .tmp/up/tls/client-<user>.crt; ADR 0276): %w",
+			NATSCertFileEnv, NATSKeyFileEnv, err)
+	}
 	if !errors.Is(err, nats.ErrAuthorization) && !errors.Is(err, nats.ErrAuthExpired) && !errors.Is(err, nats.ErrAuthRevoked) {
 		return fmt.Errorf("connect NATS: %w", err)
 	}

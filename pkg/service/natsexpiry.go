@@ -37,11 +37,13 @@ const (
 // NATSCertExpiry is when the certificates of a TLS connection to NATS
 // expire: the earliest NotAfter of the server's certificates (the peer
 // certificates of the handshake) and of the CA that verified them (the
-// root of the verified chain, from NATS_CA_FILE). OK is false when the
-// connection is not in TLS or not verified (a reconnect under way).
+// root of the verified chain, from NATS_CA_FILE), and Client, the
+// process's own certificate (NATS_CERT_FILE, ADR 0276) as its next
+// handshake would present it: zero when it has none. OK is false when
+// the connection is not in TLS or not verified (a reconnect under way).
 type NATSCertExpiry struct {
-	CA, Server time.Time
-	OK         bool
+	CA, Server, Client time.Time
+	OK                 bool
 }
 
 // natsCertExpiryOf reads a's certificates from a TLS connection's state.
@@ -76,10 +78,13 @@ func natsCertExpiryOf(cs tls.ConnectionState) NATSCertExpiry {
 // connection's status without its lock, a data race with a reconnect.
 var natsCertsSeen sync.Map // *nats.Conn -> *natsCertSeen
 
-// natsCertSeen is one connection's last handshake's expiry.
+// natsCertSeen is one connection's last handshake's expiry, and the TLS
+// configuration whose client certificate it presents (read anew at each
+// look: a renewed file is what the next handshake presents).
 type natsCertSeen struct {
-	mu sync.Mutex
-	e  NATSCertExpiry
+	mu  sync.Mutex
+	e   NATSCertExpiry
+	own *tls.Config
 }
 
 func (s *natsCertSeen) set(cs tls.ConnectionState) {
@@ -91,14 +96,19 @@ func (s *natsCertSeen) set(cs tls.ConnectionState) {
 
 func (s *natsCertSeen) get() NATSCertExpiry {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.e
+	e, own := s.e, s.own
+	s.mu.Unlock()
+	if e.OK {
+		e.Client = natsClientNotAfter(own)
+	}
+	return e
 }
 
 // recordHandshakes returns c's clone that records each handshake's
 // certificates in seen, after c's own checks.
 func recordHandshakes(c *tls.Config, seen *natsCertSeen) *tls.Config {
 	c = c.Clone()
+	seen.own = c
 	own := c.VerifyConnection
 	c.VerifyConnection = func(cs tls.ConnectionState) error {
 		if own != nil {
@@ -137,7 +147,12 @@ func (e NATSCertExpiry) warn(log *slog.Logger, client string, now time.Time) boo
 	}{
 		{"ca", e.CA, "make a new CA before then and give every process its ca.crt (a flag day: docs/runbook.md, Renewing NATS' certificates)"},
 		{"server", e.Server, "renew the NATS server certificates with the same CA (docs/runbook.md, Renewing NATS' certificates)"},
+		{"client", e.Client, "renew this process's client certificate (NATS_CERT_FILE) with the same CA: make renew-certs under make up " +
+			"(docs/runbook.md, Renewing NATS' certificates)"},
 	} {
+		if c.at.IsZero() {
+			continue // no client certificate
+		}
 		left := c.at.Sub(now)
 		if left >= NATSCertWarnBefore {
 			continue
@@ -166,16 +181,20 @@ func WatchNATSCerts(nc *nats.Conn, client string, log *slog.Logger, mp metric.Me
 	m := mp.Meter(meterName)
 	g, err := m.Float64ObservableGauge(natsExpiryInstrument, metric.WithUnit("s"),
 		metric.WithDescription("Seconds until the earliest expiry of the NATS TLS certificates this process verified, "+
-			"by cert: ca (of NATS_CA_FILE) or server (shown by the NATS server)."))
+			"by cert: ca (of NATS_CA_FILE), server (shown by the NATS server) or client (its own, NATS_CERT_FILE)."))
 	var reg metric.Registration
 	if err == nil {
 		client := attribute.String("client", client)
 		ca := metric.WithAttributes(client, attribute.String(natsExpiryKind, "ca"))
 		server := metric.WithAttributes(client, attribute.String(natsExpiryKind, "server"))
+		own := metric.WithAttributes(client, attribute.String(natsExpiryKind, "client"))
 		reg, _ = m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
 			if e := NATSCertExpiryOf(nc); e.OK {
 				o.ObserveFloat64(g, time.Until(e.CA).Seconds(), ca)
 				o.ObserveFloat64(g, time.Until(e.Server).Seconds(), server)
+				if !e.Client.IsZero() {
+					o.ObserveFloat64(g, time.Until(e.Client).Seconds(), own)
+				}
 			}
 			return nil
 		}, g)

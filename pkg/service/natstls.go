@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
+	"time"
 
 	"github.com/motesplats/motesplats/pkg/envvar"
 )
@@ -55,14 +57,80 @@ func NATSTLSConfig(caFile, certFile, keyFile string) (*tls.Config, error) {
 	case certFile != "" && keyFile == "":
 		return nil, &natsFileError{NATSKeyFileEnv, "", errors.New("empty while " + NATSCertFileEnv + " is set")}
 	case certFile != "":
-		pair, err := tls.LoadX509KeyPair(certFile, keyFile)
-		if err != nil {
-			// tls' message names neither file's contents.
-			return nil, &natsFileError{NATSCertFileEnv, certFile, fmt.Errorf("with %s: %w", NATSKeyFileEnv, err)}
+		src := &clientCertFiles{cert: certFile, key: keyFile}
+		if _, err := src.load(); err != nil {
+			return nil, err
 		}
-		c.Certificates = []tls.Certificate{pair}
+		// Read again at each handshake when the files changed: a
+		// certificate renewed while the process runs (make renew-certs,
+		// ADR 0276) is presented at its next reconnect, no restart.
+		c.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return src.load() }
 	}
 	return c, nil
+}
+
+// clientCertFiles is a client certificate read from its two files, kept
+// until either file changes (size or time), then read anew.
+type clientCertFiles struct {
+	cert, key string
+
+	mu    sync.Mutex
+	stamp string
+	pair  *tls.Certificate
+}
+
+// load returns the pair, read again when the files changed since. A pair
+// that no longer reads (a renewal half written) leaves the last good one
+// in use; with none, the error names the variable and file.
+func (f *clientCertFiles) load() (*tls.Certificate, error) {
+	stamp := fileStamp(f.cert) + "|" + fileStamp(f.key)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.pair != nil && stamp == f.stamp {
+		return f.pair, nil
+	}
+	pair, err := tls.LoadX509KeyPair(f.cert, f.key)
+	if err != nil {
+		if f.pair != nil {
+			return f.pair, nil
+		}
+		// tls' message names neither file's contents.
+		return nil, &natsFileError{NATSCertFileEnv, f.cert, fmt.Errorf("with %s: %w", NATSKeyFileEnv, err)}
+	}
+	f.pair, f.stamp = &pair, stamp
+	return f.pair, nil
+}
+
+func fileStamp(name string) string {
+	fi, err := os.Stat(name)
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprint(fi.Size(), fi.ModTime().UnixNano())
+}
+
+// natsClientNotAfter is when the client certificate c presents at its
+// next handshake expires; zero when c presents none.
+func natsClientNotAfter(c *tls.Config) time.Time {
+	var pair *tls.Certificate
+	switch {
+	case c == nil:
+	case c.GetClientCertificate != nil:
+		pair, _ = c.GetClientCertificate(&tls.CertificateRequestInfo{})
+	case len(c.Certificates) > 0:
+		pair = &c.Certificates[0]
+	}
+	if pair == nil || len(pair.Certificate) == 0 {
+		return time.Time{}
+	}
+	leaf := pair.Leaf
+	if leaf == nil {
+		var err error
+		if leaf, err = x509.ParseCertificate(pair.Certificate[0]); err != nil {
+			return time.Time{}
+		}
+	}
+	return leaf.NotAfter
 }
 
 // natsTLSFrom reads NATS_CA_FILE, NATS_CERT_FILE and NATS_KEY_FILE: nil

@@ -156,7 +156,8 @@ func loadRun(ctx context.Context, args []string, out io.Writer) error {
 
 // loadAgainst is a load run against a running system (-nats): its NATS
 // as the tools' user (ADR 0226, 0230: NATS_USER, NATS_PASSWORD,
-// NATS_CA_FILE from the environment, as make up's keys.env gives them)
+// NATS_CA_FILE, NATS_CERT_FILE and NATS_KEY_FILE from the environment, as
+// make up's keys.env gives them)
 // and its participants and volunteers at their *_ADDR. Only the echo
 // server is this process's.
 func loadAgainst(ctx context.Context, o loadOptions, cli, dir string, out io.Writer) error {
@@ -186,6 +187,11 @@ func loadPhases(ctx context.Context, o loadOptions, cli string, cfg Config, nats
 	var benchEnv []string
 	if ca := os.Getenv(service.NATSCAFileEnv); o.natsURL != "" && ca != "" {
 		benchEnv = append(benchEnv, "NATS_CA="+ca)
+	}
+	// The tools' client certificate, which make up's nodes verify (ADR
+	// 0276): natscli reads it as NATS_CERT and NATS_KEY.
+	if cert, key := os.Getenv(service.NATSCertFileEnv), os.Getenv(service.NATSKeyFileEnv); o.natsURL != "" && cert != "" && key != "" {
+		benchEnv = append(benchEnv, "NATS_CERT="+cert, "NATS_KEY="+key)
 	}
 	js, err := connectTools(natsURL, "load", cfg)
 	if err != nil {

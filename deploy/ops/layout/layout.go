@@ -359,12 +359,18 @@ func Plan(o Options) ([]Proc, error) {
 }
 
 // natsUser is the NATS_USER and NATS_PASSWORD of a process of kind
-// (ADR 0226): its own user, nothing when NATS has no users.
+// (ADR 0226): its own user, none when NATS has no users; and with TLS
+// its user's client certificate, NATS_CERT_FILE and NATS_KEY_FILE.
 func (o Options) natsUser(kind string) map[string]string {
-	if o.NATSPasswords == nil {
-		return nil
+	env := map[string]string{}
+	if o.NATSTLS != "" {
+		// Its own client certificate (ADR 0276), which the nodes verify.
+		env[service.NATSCertFileEnv], env[service.NATSKeyFileEnv] = NATSClientFiles(o.NATSTLS, kind)
 	}
-	return map[string]string{service.NATSUserEnv: kind, service.NATSPasswordEnv: o.NATSPasswords[kind]}
+	if o.NATSPasswords != nil {
+		env[service.NATSUserEnv], env[service.NATSPasswordEnv] = kind, o.NATSPasswords[kind]
+	}
+	return env
 }
 
 // suffix names replica i of n for Ports: "mentoring-2"; a single copy

@@ -32,6 +32,18 @@ func natsNodeFiles(dir string, i int) (cert, key string) {
 	return filepath.Join(dir, fmt.Sprintf("n%d.crt", i)), filepath.Join(dir, fmt.Sprintf("n%d.key", i))
 }
 
+// NATSClientFiles are the client certificate and key of the NATS user
+// user in dir (ADR 0276): every process of that user presents them
+// (NATS_CERT_FILE, NATS_KEY_FILE), the tools and the operators the tools'
+// user's ("stack"), which keys.env names.
+func NATSClientFiles(dir, user string) (cert, key string) {
+	return filepath.Join(dir, "client-"+user+".crt"), filepath.Join(dir, "client-"+user+".key")
+}
+
+// natsClientUsers are the users a client certificate is issued for: each
+// service's, the gateway's and the tools'.
+func natsClientUsers() []string { return service.NATSServiceUsers() }
+
 // natsNodeNames are the names node i's certificate holds: the node's
 // name, localhost and 127.0.0.1 (clients and routes on loopback), and
 // its namespace's address when the nodes run in network namespaces.
@@ -78,17 +90,48 @@ func EnsureNATSCerts(o Options) error {
 	for i := 1; i <= o.NATSNodes; i++ {
 		certFile, keyFile := natsNodeFiles(dir, i)
 		names := natsNodeNames(o, i)
-		if nodeCertOK(ca, certFile, keyFile, names) {
+		if certOK(ca, certFile, keyFile, x509.ExtKeyUsageServerAuth, names) {
 			continue
 		}
 		c, k, err := ca.Issue(names...)
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(keyFile, k, 0o600); err != nil {
+		if err := writePair(certFile, keyFile, c, k); err != nil {
 			return err
 		}
-		if err := os.WriteFile(certFile, c, 0o644); err != nil {
+	}
+	// Each user's client certificate (ADR 0276), by the same rule.
+	for _, u := range natsClientUsers() {
+		certFile, keyFile := NATSClientFiles(dir, u)
+		if certOK(ca, certFile, keyFile, x509.ExtKeyUsageClientAuth, nil) {
+			continue
+		}
+		c, k, err := ca.IssueClient(u)
+		if err != nil {
+			return err
+		}
+		if err := writePair(certFile, keyFile, c, k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writePair replaces a certificate and its key, each by a new file
+// renamed over the old (a node or process reading them meanwhile reads
+// the old file or the new one, never half of one): the key first, 0600.
+func writePair(certFile, keyFile string, certPEM, keyPEM []byte) error {
+	for _, f := range []struct {
+		name string
+		b    []byte
+		mode os.FileMode
+	}{{keyFile, keyPEM, 0o600}, {certFile, certPEM, 0o644}} {
+		tmp := f.name + ".new"
+		if err := os.WriteFile(tmp, f.b, f.mode); err != nil {
+			return err
+		}
+		if err := os.Rename(tmp, f.name); err != nil {
 			return err
 		}
 	}
@@ -123,9 +166,9 @@ func loadOrMakeCA(dir string) (service.NATSCA, error) {
 	return ca, os.WriteFile(filepath.Join(dir, natsCAFile), ca.CertPEM, 0o644)
 }
 
-// nodeCertOK reports whether certFile with keyFile is a certificate of
-// ca holding every one of names.
-func nodeCertOK(ca service.NATSCA, certFile, keyFile string, names []string) bool {
+// certOK reports whether certFile with keyFile is a certificate of ca for
+// usage, holding every one of names, and not due (NATSNodeRenewBefore).
+func certOK(ca service.NATSCA, certFile, keyFile string, usage x509.ExtKeyUsage, names []string) bool {
 	if _, err := service.NATSTLSConfig("", certFile, keyFile); err != nil {
 		return false
 	}
@@ -143,7 +186,7 @@ func nodeCertOK(ca service.NATSCA, certFile, keyFile string, names []string) boo
 	}
 	pool := x509.NewCertPool()
 	pool.AddCert(ca.Cert)
-	if _, err := cert.Verify(x509.VerifyOptions{Roots: pool, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}); err != nil {
+	if _, err := cert.Verify(x509.VerifyOptions{Roots: pool, KeyUsages: []x509.ExtKeyUsage{usage}}); err != nil {
 		return false
 	}
 	if time.Until(cert.NotAfter) < NATSNodeRenewBefore {
@@ -183,16 +226,25 @@ func NATSCAWarning(dir string) string {
 }
 
 // natsTLSBlock is node i's TLS blocks' body (ADR 0230): its certificate
-// and key and the CA. Clients need not present a certificate (they sign
-// in with their user's password); routes must, of the same CA
-// (nats-server requires and verifies a route's certificate).
+// and key and the CA. Clients must present a certificate of the CA as
+// well as their user's password (verify, ADR 0276): one who learnt a
+// password but holds no certificate is refused in the handshake. Routes
+// must too (nats-server requires and verifies a route's certificate
+// whatever the block says).
 func natsTLSBlock(o Options, i int, indent string) string {
 	cert, key := natsNodeFiles(o.NATSTLS, i)
 	var b strings.Builder
 	fmt.Fprintf(&b, "%stls {\n", indent)
 	fmt.Fprintf(&b, "%s  cert_file: %q\n%s  key_file: %q\n%s  ca_file: %q\n", indent, cert, indent, key, indent, NATSCAFile(o.NATSTLS))
+	fmt.Fprintf(&b, "%s  verify: true\n", indent)
 	// The handshake of a loaded machine (the tests' -race) can outlast
 	// the default half second.
 	fmt.Fprintf(&b, "%s  timeout: 5\n%s}\n", indent, indent)
 	return b.String()
+}
+
+// nodeCertOK reports whether certFile with keyFile is a node's
+// certificate of ca holding every one of names, and not due.
+func nodeCertOK(ca service.NATSCA, certFile, keyFile string, names []string) bool {
+	return certOK(ca, certFile, keyFile, x509.ExtKeyUsageServerAuth, names)
 }

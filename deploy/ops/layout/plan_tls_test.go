@@ -48,6 +48,9 @@ func TestPlan_NATSTLS(t *testing.T) {
 			if !strings.Contains(cluster, "tls {") || !strings.Contains(cluster, cert) {
 				t.Errorf("%s: routes not in TLS:\n%s", p.Name, p.ConfigText)
 			}
+			if !strings.Contains(top, "verify: true") {
+				t.Errorf("%s: clients' certificates not verified (ADR 0276):\n%s", p.Name, p.ConfigText)
+			}
 			if !strings.Contains(top, "\nhttp: 127.0.0.1:") {
 				t.Errorf("%s: monitoring is not plain on loopback:\n%s", p.Name, p.ConfigText)
 			}
@@ -55,6 +58,11 @@ func TestPlan_NATSTLS(t *testing.T) {
 		default:
 			if !slices.Contains(p.Env, service.NATSCAFileEnv+"="+NATSCAFile(tlsDir)) {
 				t.Errorf("%s: not given the CA: %v", p.Name, p.Env)
+			}
+			// Its own user's client certificate (ADR 0276).
+			cert, key := NATSClientFiles(tlsDir, p.Kind)
+			if !slices.Contains(p.Env, service.NATSCertFileEnv+"="+cert) || !slices.Contains(p.Env, service.NATSKeyFileEnv+"="+key) {
+				t.Errorf("%s: not given its client certificate %s: %v", p.Name, cert, p.Env)
 			}
 		}
 	}

@@ -61,7 +61,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	default:
 		return fmt.Errorf("-legacy-keys is writable or read-only, not %q", *legacyKeys)
 	}
+	// NATS' TLS (ADR 0230): a private CA and each node's certificate,
+	// beside keys.env and kept with it; every process and the tools
+	// sourcing keys.env trust the CA, and each presents its user's
+	// client certificate (ADR 0276).
+	tlsDir, err := filepath.Abs(filepath.Join(*dir, "tls"))
+	if err != nil {
+		return err
+	}
 	switch fs.Arg(0) {
+	case "renew-certs":
+		// Every NATS certificate issued again by the same CA and loaded
+		// by the running nodes without a restart (make renew-certs).
+		return layout.RenewNATSCerts(*dir, tlsDir, out)
 	case "stop":
 		return layout.StopDir(*dir, out)
 	case "restart":
@@ -72,7 +84,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		return layout.RestartDir(ctx, *dir, fs.Arg(1), out)
 	case "start":
 	default:
-		return fmt.Errorf("want start, stop or restart, not %q", fs.Arg(0))
+		return fmt.Errorf("want start, stop, restart or renew-certs, not %q", fs.Arg(0))
 	}
 	if _, err := os.Stat(filepath.Join(*dir, layout.StateFile)); err == nil {
 		return fmt.Errorf("already up (%s exists): make down first", filepath.Join(*dir, layout.StateFile))
@@ -80,14 +92,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	if err := os.MkdirAll(*dir, 0o700); err != nil {
 		return err
 	}
-	// NATS' TLS (ADR 0230): a private CA and each node's certificate,
-	// beside keys.env and kept with it; every process and the tools
-	// sourcing keys.env trust the CA.
-	tlsDir, err := filepath.Abs(filepath.Join(*dir, "tls"))
-	if err != nil {
-		return err
-	}
-	ks, err := keys(filepath.Join(*dir, "keys.env"), service.NATSCAFileEnv+"="+layout.NATSCAFile(tlsDir))
+	toolsCert, toolsKey := layout.NATSClientFiles(tlsDir, service.NATSToolsUser)
+	ks, err := keys(filepath.Join(*dir, "keys.env"), service.NATSCAFileEnv+"="+layout.NATSCAFile(tlsDir),
+		service.NATSCertFileEnv+"="+toolsCert, service.NATSKeyFileEnv+"="+toolsKey)
 	if err != nil {
 		return err
 	}
@@ -152,9 +159,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	// NATS requires a user (ADR 0225, 0226) and TLS (ADR 0230): keys.env
 	// has the tools' own user and the CA's file, so the tools sourcing it
 	// sign in, and the operators' reports need the system user.
-	fmt.Fprintf(out, "NATS requires TLS and a user (NATS_USER=%s, NATS_PASSWORD and NATS_CA_FILE in %s, the tools'); the server's reports the system user's:\n",
+	fmt.Fprintf(out, "NATS requires TLS, a client certificate and a user (NATS_USER=%s, NATS_PASSWORD, NATS_CA_FILE, NATS_CERT_FILE and NATS_KEY_FILE in %s, the tools'); the server's reports the system user's:\n",
 		service.NATSToolsUser, keys)
-	fmt.Fprintf(out, "  (set -a; . %s; nats -s %s --tlsca \"$NATS_CA_FILE\" --user sys --password \"$NATS_SYS_PASSWORD\" server report jetstream)\n", keys, nats[0])
+	fmt.Fprintf(out, "  (set -a; . %s; nats -s %s --tlsca \"$NATS_CA_FILE\" --tlscert \"$NATS_CERT_FILE\" --tlskey \"$NATS_KEY_FILE\" --user sys --password \"$NATS_SYS_PASSWORD\" server report jetstream)\n", keys, nats[0])
+	fmt.Fprintln(out, "make renew-certs issues every NATS certificate again (same CA) and has the nodes load them, nothing restarted.")
 	fmt.Fprint(out, setupLinkHint(*dir, getenv))
 	if p, ok := r.Proc("jaeger"); ok {
 		fmt.Fprintf(out, "Traces: http://%s/api/traces?service=gateway (Jaeger's query API; /api/traces/<trace_id> from a log line)\n", p.Health)
