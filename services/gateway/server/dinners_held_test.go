@@ -11,6 +11,7 @@ import (
 
 	"connectrpc.com/connect"
 
+	"github.com/motesplats/motesplats/pkg/calendar"
 	dinnersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
@@ -37,7 +38,7 @@ func TestRecordPastSeatingGateway(t *testing.T) {
 	offer := dinnerOffer(t, coord, host, "0180", 6, ahead).GetOffer().GetId()
 	su := dinnerSignUp(t, coord, guest, "0180", ahead).GetSignUp().GetId()
 	ctx := testutil.Context(t)
-	day := func(back int) string { return time.Now().AddDate(0, 0, -back).Format(time.DateOnly) }
+	day := func(back int) string { return time.Now().In(calendar.Zone).AddDate(0, 0, -back).Format(time.DateOnly) } // the service's day is Sweden's
 	req := func(date string) *connect.Request[gatewayv1.RecordPastSeatingRequest] {
 		return connect.NewRequest(&gatewayv1.RecordPastSeatingRequest{SignUpId: su, OfferId: offer, Date: date, StartTime: "18:00"})
 	}
@@ -110,7 +111,7 @@ func TestRecordPastSeatingGateway(t *testing.T) {
 	mustContain(t, page, `href="/dinners/signups/`+su+`/held">Registrera en middag som redan hållits</a>`)
 	_, page = ab.get("/dinners/signups/" + su + "/held")
 	mustContain(t, page, "<h1>Registrera en middag som redan hållits</h1>", `<option value="`+offer+`">Karin Lindgren, Stockholm · 6 platser</option>`,
-		`max="`+day(1)+`"`, `min="`+time.Now().AddDate(-1, 0, 0).Format(time.DateOnly)+`"`)
+		`max="`+day(1)+`"`, `min="`+time.Now().In(calendar.Zone).AddDate(-1, 0, 0).Format(time.DateOnly)+`"`)
 	action, form := formOf(t, page)
 	form.Set("offer_id", offer)
 	form.Set("date", day(0))
@@ -158,7 +159,7 @@ func TestParticipantPageDinners(t *testing.T) {
 	job := runDinnerJob(t, coord, "person-job")
 	next := confirmOnlySeating(t, coord, job)
 	ctx := testutil.Context(t)
-	day := func(back int) string { return time.Now().AddDate(0, 0, -back).Format(time.DateOnly) }
+	day := func(back int) string { return time.Now().In(calendar.Zone).AddDate(0, 0, -back).Format(time.DateOnly) } // the service's day is Sweden's
 	var held []string
 	for _, back := range []int{20, 6} {
 		res, err := admin.dinners.RecordPastSeating(ctx, connect.NewRequest(&gatewayv1.RecordPastSeatingRequest{SignUpId: su, OfferId: offer, Date: day(back), StartTime: "18:00"}))
