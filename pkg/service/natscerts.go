@@ -92,18 +92,8 @@ func (ca NATSCA) Issue(names ...string) (certPEM, keyPEM []byte, err error) {
 	if len(names) == 0 {
 		return nil, nil, errors.New("a NATS server certificate needs a name")
 	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, nil, err
-	}
-	serial, err := newSerial()
-	if err != nil {
-		return nil, nil, err
-	}
-	now := time.Now()
 	tmpl := &x509.Certificate{
-		SerialNumber: serial, Subject: pkix.Name{CommonName: names[0], Organization: []string{"Mötesplats"}},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(natsServerValidity),
+		Subject:     pkix.Name{CommonName: names[0], Organization: []string{"Mötesplats"}},
 		KeyUsage:    x509.KeyUsageDigitalSignature,
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
 	}
@@ -114,15 +104,7 @@ func (ca NATSCA) Issue(names ...string) (certPEM, keyPEM []byte, err error) {
 			tmpl.DNSNames = append(tmpl.DNSNames, n)
 		}
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, &key.PublicKey, ca.Key)
-	if err != nil {
-		return nil, nil, err
-	}
-	kp, err := encodeKey(key)
-	if err != nil {
-		return nil, nil, err
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), kp, nil
+	return ca.issue(tmpl)
 }
 
 // IssueClient makes a NATS client's certificate and key (PEM) for the
@@ -134,20 +116,25 @@ func (ca NATSCA) IssueClient(user string) (certPEM, keyPEM []byte, err error) {
 	if user == "" {
 		return nil, nil, errors.New("a NATS client certificate needs its user's name")
 	}
+	return ca.issue(&x509.Certificate{
+		Subject:  pkix.Name{CommonName: user, Organization: []string{"Mötesplats"}},
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	})
+}
+
+// issue signs tmpl (its names and uses) with a new key and serial, valid
+// from an hour ago (a clock a little behind still takes it) for as long
+// as a server's certificate is.
+func (ca NATSCA) issue(tmpl *x509.Certificate) (certPEM, keyPEM []byte, err error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, nil, err
 	}
-	serial, err := newSerial()
-	if err != nil {
+	if tmpl.SerialNumber, err = newSerial(); err != nil {
 		return nil, nil, err
 	}
 	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber: serial, Subject: pkix.Name{CommonName: user, Organization: []string{"Mötesplats"}},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(natsServerValidity),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-	}
+	tmpl.NotBefore, tmpl.NotAfter = now.Add(-time.Hour), now.Add(natsServerValidity)
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, &key.PublicKey, ca.Key)
 	if err != nil {
 		return nil, nil, err
