@@ -29,10 +29,23 @@ func TestMailboxPageReadsEachNameOnce(t *testing.T) {
 		return len(res.Msg.GetRecipientNames())
 	}
 	page() // the names into the cache
-	h0, m0 := keyspace(t, rc)
-	named := page()
-	h1, m1 := keyspace(t, rc)
-	if named != 6 || h1-h0 != 6 || m1-m0 != 0 {
-		t.Errorf("a page of 6 people: %d named, %d cache look-ups found and %d missed; want 6, 6 and 0", named, h1-h0, m1-m0)
+	// Redis's counters are the whole server's: the services may still be
+	// at work on the offers' events (notify naming a recipient) while the
+	// page is read, which only adds (CI, session 49: 12 and 3). The page's
+	// own look-ups are the least of a few tries; a page that looks each
+	// name up twice, or misses, does so in every try.
+	var named int
+	var hits, misses int64
+	for try := range 5 {
+		h0, m0 := keyspace(t, rc)
+		named = page()
+		h1, m1 := keyspace(t, rc)
+		if try == 0 || h1-h0+m1-m0 < hits+misses {
+			hits, misses = h1-h0, m1-m0
+		}
+		if named == 6 && hits == 6 && misses == 0 {
+			return
+		}
 	}
+	t.Errorf("a page of 6 people: %d named, %d cache look-ups found and %d missed (the least of 5 tries); want 6, 6 and 0", named, hits, misses)
 }
