@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
@@ -90,6 +91,16 @@ func TestValidateOnlyCreate(t *testing.T) {
 	}
 	if res, err := c.CreateSignUp(ctx, signUps["good"]); err != nil || len(res.GetSignUp().GetParty()) != 2 {
 		t.Errorf("the good sign-up created after validate only: %v %v", res, err)
+	}
+	// One newcomer's sign-ups (a newcomer's page, ADR 0275): theirs alone,
+	// none for another id, a malformed id refused on its field.
+	for id, want := range map[string]int32{signUps["good"].GetSignUp().GetParticipantId(): 1, "no-such-newcomer": 0} {
+		if sus, err := c.ListSignUps(ctx, &pb.ListSignUpsRequest{ParticipantId: id}); err != nil || sus.GetTotalSize() != want {
+			t.Errorf("sign-ups of participant %q: %v %v; want %d", id, sus, err, want)
+		}
+	}
+	if _, err := c.ListSignUps(ctx, &pb.ListSignUpsRequest{ParticipantId: "%%"}); status.Code(err) != codes.InvalidArgument || !slices.Equal(servicetest.ViolatedFields(err), []string{"participant_id"}) {
+		t.Errorf("sign-ups of a malformed participant id: %v; want InvalidArgument on participant_id", err)
 	}
 }
 

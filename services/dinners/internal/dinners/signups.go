@@ -186,18 +186,20 @@ func (s *Service) GetSignUp(ctx context.Context, who auth.Claims, id string) (*p
 
 // ListSignUps returns a page of the sign-ups the caller may see. Returns
 // Invalid, PermissionDenied.
-func (s *Service) ListSignUps(_ context.Context, who auth.Claims, muni string, size int32, token string) ([]*pb.SignUp, string, int, error) {
+func (s *Service) ListSignUps(_ context.Context, who auth.Claims, muni, participant string, size int32, token string) ([]*pb.SignUp, string, int, error) {
 	if err := canAct(who); err != nil {
 		return nil, "", 0, err
 	}
 	var v apperr.Validator
 	v.Check(muni == "" || municipality.Valid(muni), "municipality_code", "is not an SCB municipality code")
+	v.Check(participant == "" || ids.Valid(participant), "participant_id", "must be 1 to 64 letters, digits, '-' or '_'")
 	limit, after := page.Check(&v, size, token)
 	if err := v.Err(); err != nil {
 		return nil, "", 0, err
 	}
 	found, err := s.signups.Find(store.Query[*pb.SignUp]{After: after, Limit: limit, Filter: func(su *pb.SignUp) bool {
-		return who.CanSee(su.GetOrganisationId(), su.GetMunicipalityCode()) && (muni == "" || su.GetMunicipalityCode() == muni)
+		return who.CanSee(su.GetOrganisationId(), su.GetMunicipalityCode()) && (muni == "" || su.GetMunicipalityCode() == muni) &&
+			(participant == "" || su.GetParticipantId() == participant)
 	}})
 	if err != nil {
 		return nil, "", 0, err

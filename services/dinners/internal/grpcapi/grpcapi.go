@@ -100,7 +100,7 @@ func (s *Server) GetSignUp(ctx context.Context, req *pb.GetSignUpRequest) (*pb.G
 // ListSignUps pages through sign-ups.
 func (s *Server) ListSignUps(ctx context.Context, req *pb.ListSignUpsRequest) (*pb.ListSignUpsResponse, error) {
 	return call(ctx, func(who auth.Claims) (*pb.ListSignUpsResponse, error) {
-		sus, next, total, err := s.svc.ListSignUps(ctx, who, req.GetMunicipalityCode(), req.GetPageSize(), req.GetPageToken())
+		sus, next, total, err := s.svc.ListSignUps(ctx, who, req.GetMunicipalityCode(), req.GetParticipantId(), req.GetPageSize(), req.GetPageToken())
 		return &pb.ListSignUpsResponse{SignUps: sus, NextPageToken: next, TotalSize: int32(total)}, err
 	})
 }

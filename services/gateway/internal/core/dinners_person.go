@@ -8,9 +8,8 @@ import (
 )
 
 // personSignUpPages bounds the sign-ups a newcomer's page reads for their
-// dinners: 20 pages of 500, the whole scope of the biggest demo city
-// several times over. Past it the page says some may be missing rather
-// than read on.
+// dinners: 20 pages of 500 of one newcomer's, far past any real count.
+// Past it the page says some may be missing rather than read on.
 const personSignUpPages = 20
 
 // PersonDinners is what the dinners programme holds of one newcomer, as
@@ -28,9 +27,8 @@ type PersonDinners struct {
 
 // ParticipantDinners returns newcomer participantID's sign-ups and their
 // seatings (ADR 0275), for the newcomer's page. The dinners service
-// lists sign-ups by scope, not by person, so the gateway reads the
-// caller's sign-ups and keeps the newcomer's; their seatings it asks by
-// sign-up. The dinners service checks the scope with the caller's token,
+// lists the newcomer's sign-ups (it read the caller's whole scope and
+// kept theirs before); their seatings it asks by sign-up. The dinners service checks the scope with the caller's token,
 // so a coordinator of another organisation gets nothing of it. The audit
 // names only what is returned: the sign-ups read past are not shown.
 func (g *Gateway) ParticipantDinners(ctx context.Context, c Caller, participantID string) (*PersonDinners, error) {
@@ -45,7 +43,7 @@ func (g *Gateway) ParticipantDinners(ctx context.Context, c Caller, participantI
 			out.Partial = true
 			break
 		}
-		res, err := d.ListSignUps(sctx, &dinnersv1.ListSignUpsRequest{PageSize: 500, PageToken: token})
+		res, err := d.ListSignUps(sctx, &dinnersv1.ListSignUpsRequest{PageSize: 500, PageToken: token, ParticipantId: participantID})
 		if err != nil {
 			return nil, g.recordList(ctx, c, "dinner_sign_up", nil, err)
 		}

@@ -2986,8 +2986,11 @@ type ListSignUpsRequest struct {
 	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// Only sign-ups in this municipality.
 	MunicipalityCode string `protobuf:"bytes,3,opt,name=municipality_code,json=municipalityCode,proto3" json:"municipality_code,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// Only sign-ups of this newcomer (a participant id): a newcomer's page
+	// reads theirs without paging through the whole scope (ADR 0275).
+	ParticipantId string `protobuf:"bytes,4,opt,name=participant_id,json=participantId,proto3" json:"participant_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ListSignUpsRequest) Reset() {
@@ -3037,6 +3040,13 @@ func (x *ListSignUpsRequest) GetPageToken() string {
 func (x *ListSignUpsRequest) GetMunicipalityCode() string {
 	if x != nil {
 		return x.MunicipalityCode
+	}
+	return ""
+}
+
+func (x *ListSignUpsRequest) GetParticipantId() string {
+	if x != nil {
+		return x.ParticipantId
 	}
 	return ""
 }
@@ -6288,12 +6298,13 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"\x10GetSignUpRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"K\n" +
 	"\x11GetSignUpResponse\x126\n" +
-	"\asign_up\x18\x01 \x01(\v2\x1d.motesplats.dinners.v1.SignUpR\x06signUp\"}\n" +
+	"\asign_up\x18\x01 \x01(\v2\x1d.motesplats.dinners.v1.SignUpR\x06signUp\"\xa4\x01\n" +
 	"\x12ListSignUpsRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\x12+\n" +
-	"\x11municipality_code\x18\x03 \x01(\tR\x10municipalityCode\"\x96\x01\n" +
+	"\x11municipality_code\x18\x03 \x01(\tR\x10municipalityCode\x12%\n" +
+	"\x0eparticipant_id\x18\x04 \x01(\tR\rparticipantId\"\x96\x01\n" +
 	"\x13ListSignUpsResponse\x128\n" +
 	"\bsign_ups\x18\x01 \x03(\v2\x1d.motesplats.dinners.v1.SignUpR\asignUps\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
