@@ -57,7 +57,7 @@ func NATSAuthFrom(e *envvar.Env) NATSAuth {
 // naming the variables to set, not nats' "authorization violation". With
 // a.TLS the connection is TLS whatever NATS_URL's scheme.
 func ConnectNATS(url, name string, a NATSAuth, opts ...nats.Option) (*nats.Conn, error) {
-	all := []nats.Option{nats.Name(name)}
+	all := append([]nats.Option{nats.Name(name)}, natsRefusalHandlers(name, a, slog.Default)...)
 	if a.User != "" {
 		// Replies come to the user's own inbox prefix, the only one its
 		// permissions let it subscribe to (ADR 0226).
@@ -119,6 +119,9 @@ func natsConnectError(err error, a NATSAuth) error {
 	if errors.As(err, &unknown) || errors.As(err, &host) {
 		return fmt.Errorf("connect NATS: the server's certificate does not verify with %s (another CA, or a name of "+
 			"NATS_URL the certificate does not hold; ADR 0230): %w", NATSCAFileEnv, err)
+	}
+	if e := natsClientCertError(err, a); e != nil {
+		return e
 	}
 	if a.TLS != nil && a.TLS.GetClientCertificate == nil && len(a.TLS.Certificates) == 0 && strings.Contains(err.Error(), "tls") {
 		// A node verifying clients (make up's, ADR 0276) ends the
