@@ -153,6 +153,15 @@ func TestConnectNATS_RefusedClientCertificates(t *testing.T) {
 		return nil
 	})
 	nc.Close()
+	// make up's nodes verify the certificate but take the user from the
+	// password (ADR 0276: no verify_and_map): notify's certificate with
+	// dinners' password signs in as dinners. Said for the report.
+	a := auth("notify", cert, key)
+	a.User, a.Password = "dinners", "pw-dinners"
+	if nc, err := ConnectNATS(s.ClientURL(), "dinners", a, nats.NoReconnect()); err == nil {
+		t.Logf("notify's client certificate with dinners' password signs in as dinners (the certificate does not name the user)")
+		nc.Close()
+	}
 
 	// A certificate that expires while the process runs: its next
 	// reconnect is refused, and the process says so (not only nats.go's
