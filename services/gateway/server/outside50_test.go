@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,8 @@ import (
 	"connectrpc.com/connect"
 
 	"github.com/motesplats/motesplats/pkg/calendar"
+	dinnersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
@@ -151,4 +154,73 @@ func TestOutside50HeldDinnersFromOutside(t *testing.T) {
 		t.Errorf("the sign-up's seatings after the calls from outside: %v %v, want the admin's one", list.Msg.GetSeatings(), err)
 	}
 	t.Logf("%d requests from outside", calls)
+}
+
+// TestOutside50FeedbackFormChangedOnTheSamePage: the feedback form's
+// request id is made when the page is drawn (ADR 0273's addendum), so a
+// coordinator who sends rating 5, goes back and sends the same page with
+// rating 2 sends a used id with another feedback. That is no retry (a
+// retry sends the same), so the 2 must be stored or refused in words the
+// coordinator reads; what the page answers is logged for the report.
+func TestOutside50FeedbackFormChangedOnTheSamePage(t *testing.T) {
+	t.Parallel()
+	e := start(t, envOptions{})
+	admin := e.login(adminEmail, adminPass)
+	org := e.createOrg("Utanför femtio C", "0180")
+	coord := e.coordinator(admin, "out50-fb@example.org", org, "0180")
+	host := dinnerHost(t, coord, org, "0180", "Karin")
+	guest := dinnerGuest(t, coord, org, "0180", "Leila")
+	ahead := time.Now().AddDate(0, 0, 9).Format(time.DateOnly)
+	offer := dinnerOffer(t, coord, host, "0180", 6, ahead).GetOffer().GetId()
+	su := dinnerSignUp(t, coord, guest, "0180", ahead).GetSignUp().GetId()
+	ctx := testutil.Context(t)
+	res, err := admin.dinners.RecordPastSeating(ctx, connect.NewRequest(&gatewayv1.RecordPastSeatingRequest{SignUpId: su, OfferId: offer,
+		Date: time.Now().In(calendar.Zone).AddDate(0, 0, -3).Format(time.DateOnly), StartTime: "18:00"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := res.Msg.GetSeating().GetSeating().GetId()
+	if _, err := coord.dinners.RecordAttendance(ctx, connect.NewRequest(&gatewayv1.RecordAttendanceRequest{Id: id,
+		Attendance: []*dinnersv1.GuestAttendance{{Member: 0, Attendance: eventsv1.Attendance_ATTENDANCE_CAME},
+			{Member: 1, Attendance: eventsv1.Attendance_ATTENDANCE_CAME}}})); err != nil {
+		t.Fatal(err)
+	}
+	b := e.browser()
+	b.signIn("out50-fb@example.org", password)
+	b.swedish()
+	_, page := b.get("/dinners/seatings?seating=" + id)
+	m := regexp.MustCompile(`name="party" value="DINNER_PARTY_GUEST"><input type="hidden" name="request_id" value="([^"]+)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no guest feedback form with a request id")
+	}
+	form := url.Values{"party": {"DINNER_PARTY_GUEST"}, "rating": {"5"}, "meet_again": {"1"}, "request_id": {m[1]}, "back": {"/dinners/seatings?seating=" + id}}
+	if code, body := b.post("/dinners/seatings/"+id+"/feedback", form); code != http.StatusSeeOther {
+		t.Fatalf("the first feedback: %d %s", code, visibleText(body))
+	}
+	form.Set("rating", "2")
+	form.Del("meet_again")
+	code, body := b.post("/dinners/seatings/"+id+"/feedback", form)
+	shown := ""
+	if code == http.StatusSeeOther {
+		_, after := b.get(body)
+		shown = strings.Join(strings.Fields(visibleText(after)), " ")
+	} else {
+		shown = strings.Join(strings.Fields(visibleText(body)), " ")
+	}
+	got, err := coord.dinners.GetSeating(ctx, connect.NewRequest(&gatewayv1.GetSeatingRequest{Id: id}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fb := got.Msg.GetSeating().GetSeating().GetGuestFeedback()
+	t.Logf("the same page sent with rating 2: %d, stored rating %d; the coordinator reads: %.600s", code, fb.GetRating(), shown)
+	switch {
+	case fb.GetRating() == 2:
+	case code == http.StatusUnprocessableEntity || code == http.StatusConflict:
+	case code == http.StatusSeeOther && fb.GetRating() == 5:
+		// Known (ADR 0281; dinners' stands by the id alone): skipped on
+		// exactly this answer until it is fixed.
+		t.Skipf("FINDING (dinners, ADR 0281): the page sent again with another rating is answered 303 and the rating stays 5")
+	default:
+		t.Errorf("the same page sent with rating 2: %d, stored %d; want 2 stored or a refusal in words", code, fb.GetRating())
+	}
 }
