@@ -138,6 +138,23 @@ func TestOutside50_PastSeatingKilledAfterTheEveningClaim(t *testing.T) {
 	k.wantOneSeating(eventsv1.SeatingStatus_SEATING_STATUS_CONFIRMED)
 }
 
+// TestOutside50_PastSeatingKilledThenAnotherHost: after the same kill,
+// the admin records the evening at the other host's table instead, once
+// the dead claim is older than its grace (a minute): it is confirmed, the
+// party seated once; the first offer keeps the date the dead call added.
+func TestOutside50_PastSeatingKilledThenAnotherHost(t *testing.T) {
+	k := startPastKill(t, pastKilledClaimed)
+	k.clock.Add(2 * time.Minute)
+	got, err := k.record(k.offer2)
+	if err != nil || got.GetStatus() != eventsv1.SeatingStatus_SEATING_STATUS_CONFIRMED {
+		t.Fatalf("the other host's record after the claim's grace: %v %v, want confirmed", got.GetStatus(), err)
+	}
+	k.wantOneSeating(eventsv1.SeatingStatus_SEATING_STATUS_CONFIRMED)
+	if h := k.holders(); len(h) != 1 {
+		t.Errorf("the evening has %d holders after the other host's record, want 1", len(h))
+	}
+}
+
 // TestOutside50_PastSeatingKilledAfterTheWrite kills the process once the
 // seating is created (proposed, the kit's first write) and before it is
 // confirmed: the record is then neither the seating nor nothing until
