@@ -220,7 +220,9 @@ func newPersonGuide(p *page, res *core.PersonGuide) *personProgramme {
 		case e.GetEntitlement() != guidesv1.Entitlement_ENTITLEMENT_ENTITLED:
 			var why []string
 			for _, r := range e.GetReasons() {
-				why = append(why, reasonWords(p, r))
+				// The sentence says "not entitled" already: each reason
+				// without its own "har inte rätt: ".
+				why = append(why, strings.TrimPrefix(reasonWords(p, r), p.t("guides.why.not_entitled")+": "))
 			}
 			d.Status = p.tf("guides.person.not_entitled", "Reasons", strings.Join(why, "; "))
 		case len(d.Current) > 0:

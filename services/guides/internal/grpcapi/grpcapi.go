@@ -293,7 +293,7 @@ func (s *Server) ListAssignments(ctx context.Context, req *pb.ListAssignmentsReq
 		v.Check(municipality.Valid(m), "municipality_code", "is not an SCB municipality code")
 	}
 	if id := req.GetParticipantId(); id != "" {
-		v.Check(ids.Valid(id), "participant_id", "is not an id: 1 to 64 letters, digits, '-' or '_'")
+		v.Check(ids.Valid(id), "participant_id", "is not an id")
 	}
 	if len(req.GetStatuses()) > 8 {
 		v.Add("statuses", "at most 8")

@@ -108,7 +108,7 @@ func (s *Server) ListWaitingNewcomers(ctx context.Context, req *pb.ListWaitingNe
 		var v apperr.Validator
 		page.Check(&v, req.GetPageSize(), "")
 		v.Check(req.GetPageToken() == "", "page_token", "must be empty with participant_id: one newcomer is one page")
-		v.Check(ids.Valid(id), "participant_id", "is not an id: 1 to 64 letters, digits, '-' or '_'")
+		v.Check(ids.Valid(id), "participant_id", "is not an id")
 		if err := v.Err(); err != nil {
 			return nil, err
 		}

@@ -230,7 +230,7 @@ func (s *Service) waitOf(n *pb.PoolNewcomer) (w waiter, busy bool, err error) {
 // PermissionDenied (an operator).
 func (s *Service) WaitingNewcomer(who auth.Claims, id string) (*pb.WaitingNewcomer, error) {
 	if !ids.Valid(id) {
-		return nil, apperr.FieldError("participant_id", "is not an id: 1 to 64 letters, digits, '-' or '_'")
+		return nil, apperr.FieldError("participant_id", "is not an id")
 	}
 	switch who.Role {
 	case auth.RoleAdmin, auth.RoleService, auth.RoleCoordinator:
