@@ -56,6 +56,15 @@ type personRecord struct {
 	at      time.Time
 }
 
+// statusOn is a status word with the day it came, the word alone when
+// the record holds no time for it.
+func statusOn(p *page, word string, at time.Time) string {
+	if at.IsZero() {
+		return word
+	}
+	return p.tf("pair.person.on", "Status", word, "Date", dayOf(timestamppb.New(at)))
+}
+
 // dayOf is t's day in Sweden, "" when unset.
 func dayOf(t *timestamppb.Timestamp) string {
 	if t == nil {
@@ -143,8 +152,8 @@ func newPersonMentoring(p *page, res *core.PersonMentoring) *personProgramme {
 			}
 			d.Current = append(d.Current, r)
 		default:
-			r.When = p.tf("pair.person.on", "Status", word, "Date", dayOf(timestamppb.New(r.at)))
-			if !r.at.IsZero() && pr.GetActiveTime() != nil && st == eventsv1.PairStatus_PAIR_STATUS_ENDED {
+			r.When = statusOn(p, word, r.at)
+			if pr.GetActiveTime() != nil && st == eventsv1.PairStatus_PAIR_STATUS_ENDED {
 				r.Details = append(r.Details, p.tf("pair.person.was_active", "Date", dayOf(pr.GetActiveTime())))
 			}
 			switch {
@@ -202,7 +211,7 @@ func newPersonGuide(p *page, res *core.PersonGuide) *personProgramme {
 			d.Current = append(d.Current, r)
 			continue
 		}
-		r.When = p.tf("pair.person.on", "Status", word, "Date", dayOf(timestamppb.New(r.at)))
+		r.When = statusOn(p, word, r.at)
 		switch {
 		case a.GetEndReason() != eventsv1.AssignmentEndReason_ASSIGNMENT_END_REASON_UNSPECIFIED:
 			r.Reason = p.codeWord("guides.end.", strings.TrimPrefix(a.GetEndReason().String(), "ASSIGNMENT_END_REASON_"))
