@@ -20,6 +20,7 @@ var browserTests = []struct {
 	{"TestDinnerPagesBrowser", testDinnerPagesBrowser},
 	{"TestHeldDinnerBrowser", testHeldDinnerBrowser},
 	{"TestPersonDinnersBrowser", testPersonDinnersBrowser},
+	{"TestPersonProgrammesBrowser", testPersonProgrammesBrowser},
 	{"TestEndToEndBrowser", testEndToEndBrowser},
 	{"TestNumberColumnsInOneRow", testNumberColumnsInOneRow},
 	{"TestGuidePagesAccessible", testGuidePagesAccessible},

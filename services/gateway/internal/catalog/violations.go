@@ -126,6 +126,8 @@ var violationText = map[string]map[string]string{
 		// A page token from an old or edited address (a bookmark of page 3).
 		"is not a token from a previous response": "är inte från en tidigare sida; börja om från första sidan",
 		"is not a token from a previous page":     "är inte från en tidigare sida; börja om från första sidan",
+		// ListWaitingNewcomers for one newcomer (ADR 0279): one page only.
+		"must be empty with participant_id: one newcomer is one page": "ska vara tomt när en nyanländ anges: en nyanländ är en enda sida",
 		// pkg/report's refusal of a report's months (mp dinners report -to).
 		"must be from from_month to 10 years after it": "måste ligga från första månaden till tio år efter den",
 

@@ -79,6 +79,10 @@ type participantView struct {
 	// Dinners are the newcomer's sign-ups and seatings (ADR 0275), nil
 	// where the gateway has no dinners service.
 	Dinners *personDinners
+	// Mentoring and Guide are the newcomer's pairs and wait, and their
+	// guide assignments and right to one (ADR 0279), nil where the
+	// gateway has no such service or the caller no such programme.
+	Mentoring, Guide *personProgramme
 }
 
 // newParticipantView lists pt's consents in the order they were given.

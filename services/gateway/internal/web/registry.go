@@ -164,6 +164,7 @@ func (w *Web) participantEdit(rw http.ResponseWriter, r *http.Request, p *page) 
 	p.Form = languageNames(p.Lang, participantToForm(v.GetParticipant()))
 	pv := newParticipantView(p, v.GetOrganisationName(), v.GetParticipant())
 	w.loadPersonDinners(r, p, id, &pv)
+	w.loadPersonProgrammes(r, p, id, &pv)
 	p.Data = pv
 	p.Flash = savedFlash(p, r)
 	return w.renderRecordForm(rw, r, p, http.StatusOK, "participant_form")
@@ -191,6 +192,7 @@ func (w *Web) participantUpdate(rw http.ResponseWriter, r *http.Request, p *page
 		if formErrors(p, err, participantField) {
 			pv := p.Data.(participantView)
 			w.loadPersonDinners(r, p, id, &pv)
+			w.loadPersonProgrammes(r, p, id, &pv)
 			p.Data = pv
 			return w.renderRecordForm(rw, r, p, http.StatusUnprocessableEntity, "participant_form")
 		}

@@ -292,6 +292,9 @@ func (s *Server) ListAssignments(ctx context.Context, req *pb.ListAssignmentsReq
 	if m := req.GetMunicipalityCode(); m != "" {
 		v.Check(municipality.Valid(m), "municipality_code", "is not an SCB municipality code")
 	}
+	if id := req.GetParticipantId(); id != "" {
+		v.Check(ids.Valid(id), "participant_id", "is not an id")
+	}
 	if len(req.GetStatuses()) > 8 {
 		v.Add("statuses", "at most 8")
 	} else {
@@ -306,7 +309,8 @@ func (s *Server) ListAssignments(ctx context.Context, req *pb.ListAssignmentsReq
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	as, next, total, err := s.svc.ListAssignments(ctx, who, req.GetJobId(), req.GetMunicipalityCode(), req.GetStatuses(), size, after)
+	as, next, total, err := s.svc.ListAssignments(ctx, who, guides.AssignmentFilter{Job: req.GetJobId(), Municipality: req.GetMunicipalityCode(),
+		Participant: req.GetParticipantId(), Statuses: req.GetStatuses()}, size, after)
 	if err != nil {
 		return nil, err
 	}

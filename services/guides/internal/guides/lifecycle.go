@@ -97,10 +97,21 @@ func (s *Service) GetAssignment(ctx context.Context, who auth.Claims, id string)
 	return a, nil
 }
 
+// AssignmentFilter narrows ListAssignments; every field is optional.
+type AssignmentFilter struct {
+	// Job, Municipality and Participant name one job, municipality (SCB
+	// code) and newcomer.
+	Job, Municipality, Participant string
+	// Statuses are the statuses wanted; none is every status.
+	Statuses []eventsv1.AssignmentStatus
+}
+
 // ListAssignments pages through the assignments who may see, in id order,
-// with the number matching in all pages. Returns PermissionDenied, or
+// with the number matching in all pages. A newcomer's are read by the
+// participant index (the newcomer's page asks on every view, ADR 0279),
+// else a job's by the job index. Returns PermissionDenied, or
 // Unavailable when a service's list cannot wait for the index.
-func (s *Service) ListAssignments(ctx context.Context, who auth.Claims, job, muni string, statuses []eventsv1.AssignmentStatus, size int, after string) ([]*guidesv1.Assignment, string, int, error) {
+func (s *Service) ListAssignments(ctx context.Context, who auth.Claims, f AssignmentFilter, size int, after string) ([]*guidesv1.Assignment, string, int, error) {
 	if who.Role == auth.RoleOperator || who.Role == "" {
 		return nil, "", 0, apperr.Errorf(apperr.PermissionDenied, "your role may not see assignments")
 	}
@@ -108,21 +119,25 @@ func (s *Service) ListAssignments(ctx context.Context, who auth.Claims, job, mun
 		return nil, "", 0, err
 	}
 	q := store.Query[*guidesv1.Assignment]{After: after, Limit: size, Filter: func(a *guidesv1.Assignment) bool {
-		if !visible(who, a.GetMunicipalityCode()) || (muni != "" && a.GetMunicipalityCode() != muni) {
+		if !visible(who, a.GetMunicipalityCode()) || (f.Municipality != "" && a.GetMunicipalityCode() != f.Municipality) ||
+			(f.Job != "" && a.GetJobId() != f.Job) || (f.Participant != "" && a.GetParticipantId() != f.Participant) {
 			return false
 		}
-		if len(statuses) == 0 {
+		if len(f.Statuses) == 0 {
 			return true
 		}
-		for _, st := range statuses {
+		for _, st := range f.Statuses {
 			if a.GetStatus() == st {
 				return true
 			}
 		}
 		return false
 	}}
-	if job != "" {
-		q.Index, q.Values = "job", []string{job}
+	switch {
+	case f.Participant != "":
+		q.Index, q.Values = "participant", []string{f.Participant}
+	case f.Job != "":
+		q.Index, q.Values = "job", []string{f.Job}
 	}
 	pg, err := s.Assignments.Find(q)
 	if err != nil {

@@ -11,8 +11,10 @@ import (
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	"github.com/motesplats/motesplats/pkg/grpcx"
+	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/pkg/jobs"
 	"github.com/motesplats/motesplats/pkg/municipality"
+	"github.com/motesplats/motesplats/pkg/page"
 	"github.com/motesplats/motesplats/services/mentoring/internal/pairs"
 )
 
@@ -100,6 +102,25 @@ func (s *Server) ListWaitingNewcomers(ctx context.Context, req *pb.ListWaitingNe
 	who, err := caller(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if id := req.GetParticipantId(); id != "" {
+		// One newcomer (the newcomer's page, ADR 0279): their row or none.
+		var v apperr.Validator
+		page.Check(&v, req.GetPageSize(), "")
+		v.Check(req.GetPageToken() == "", "page_token", "must be empty with participant_id: one newcomer is one page")
+		v.Check(ids.Valid(id), "participant_id", "is not an id")
+		if err := v.Err(); err != nil {
+			return nil, err
+		}
+		w, err := s.svc.WaitingNewcomer(who, id)
+		if err != nil {
+			return nil, err
+		}
+		out := &pb.ListWaitingNewcomersResponse{}
+		if w != nil {
+			out.Newcomers, out.TotalSize = []*pb.WaitingNewcomer{w}, 1
+		}
+		return out, nil
 	}
 	ns, next, total, err := s.svc.ListWaiting(ctx, who, req.GetPageSize(), req.GetPageToken())
 	if err != nil {

@@ -183,27 +183,9 @@ func (s *Service) walkWaiting(ctx context.Context, who auth.Claims) ([]waiter, e
 				return nil, err
 			}
 		}
-		// Every pair of the newcomer, in whichever scope it was made (one
-		// who moved is as busy as before).
-		prior, err := s.repo.Find(store.Query[*pb.Pair]{Index: "participant", Values: []string{n.GetParticipantId()}})
+		w, busy, err := s.waitOf(n)
 		if err != nil {
 			return nil, err
-		}
-		w, busy := waiter{n: n, since: n.GetConsentTime().AsTime()}, false
-		if n.GetConsentTime() == nil {
-			w.since = n.GetRegisterTime().AsTime()
-		}
-		for _, p := range prior.Items {
-			if proposal.Status(p.GetStatus()).Live() {
-				busy = true
-				break
-			}
-			// A pair that ended starts the wait again; a rejected,
-			// declined or expired proposal does not (the newcomer waited
-			// meanwhile).
-			if p.GetStatus() == eventsv1.PairStatus_PAIR_STATUS_ENDED && p.GetEndTime() != nil && p.GetEndTime().AsTime().After(w.since) {
-				w.since = p.GetEndTime().AsTime()
-			}
 		}
 		if !busy {
 			all = append(all, w)
@@ -211,6 +193,63 @@ func (s *Service) walkWaiting(ctx context.Context, who auth.Claims) ([]waiter, e
 	}
 	slices.SortFunc(all, compareWaiter)
 	return all, nil
+}
+
+// waitOf is newcomer n's place on the waiting list: busy when they are in
+// a live pair, else when their wait began.
+func (s *Service) waitOf(n *pb.PoolNewcomer) (w waiter, busy bool, err error) {
+	// Every pair of the newcomer, in whichever scope it was made (one
+	// who moved is as busy as before).
+	prior, err := s.repo.Find(store.Query[*pb.Pair]{Index: "participant", Values: []string{n.GetParticipantId()}})
+	if err != nil {
+		return waiter{}, false, err
+	}
+	w = waiter{n: n, since: n.GetConsentTime().AsTime()}
+	if n.GetConsentTime() == nil {
+		w.since = n.GetRegisterTime().AsTime()
+	}
+	for _, p := range prior.Items {
+		if proposal.Status(p.GetStatus()).Live() {
+			return w, true, nil
+		}
+		// A pair that ended starts the wait again; a rejected,
+		// declined or expired proposal does not (the newcomer waited
+		// meanwhile).
+		if p.GetStatus() == eventsv1.PairStatus_PAIR_STATUS_ENDED && p.GetEndTime() != nil && p.GetEndTime().AsTime().After(w.since) {
+			w.since = p.GetEndTime().AsTime()
+		}
+	}
+	return w, false, nil
+}
+
+// WaitingNewcomer is newcomer id's row of who's waiting list, nil when
+// they do not wait there: in a live pair, not in the pool (no mentoring
+// consent, erased), or out of who's scope, which reads as not waiting
+// (the newcomer's page, ADR 0279). It looks up the one newcomer and
+// their pairs, never the scope's list. Returns Invalid (participant_id),
+// PermissionDenied (an operator).
+func (s *Service) WaitingNewcomer(who auth.Claims, id string) (*pb.WaitingNewcomer, error) {
+	if !ids.Valid(id) {
+		return nil, apperr.FieldError("participant_id", "is not an id")
+	}
+	switch who.Role {
+	case auth.RoleAdmin, auth.RoleService, auth.RoleCoordinator:
+	default:
+		return nil, apperr.Errorf(apperr.PermissionDenied, "your role may not see newcomers")
+	}
+	n, ok := s.pool.Newcomers.Lookup(id)
+	if !ok || n.GetGone() || n.GetErased() {
+		return nil, nil
+	}
+	if who.Role == auth.RoleCoordinator && (n.GetOrganisationId() != who.Organisation || !slices.Contains(who.Municipalities, n.GetMunicipalityCode())) {
+		return nil, nil
+	}
+	w, busy, err := s.waitOf(n)
+	if err != nil || busy {
+		return nil, err
+	}
+	return &pb.WaitingNewcomer{ParticipantId: n.GetParticipantId(), OrganisationId: n.GetOrganisationId(),
+		MunicipalityCode: n.GetMunicipalityCode(), WaitStartTime: timestamppb.New(w.since), RegisterTime: n.GetRegisterTime()}, nil
 }
 
 // compareWaiter orders the longest waiting first, then by id, so the

@@ -2273,7 +2273,14 @@ type ListAssignmentsRequest struct {
 	// 1 to 500; 0 means 50.
 	PageSize int32 `protobuf:"varint,4,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// From the previous response.
-	PageToken     string `protobuf:"bytes,5,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	PageToken string `protobuf:"bytes,5,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Only this newcomer's assignments, every one of them in the caller's
+	// scope (the newcomer's page, ADR 0279): read by the service's index of
+	// newcomers, not by filtering the scope. Empty lists every newcomer's.
+	// Not an id (1 to 64 letters, digits, '-' or '_') is InvalidArgument on
+	// participant_id. A newcomer out of the caller's scope, or unknown,
+	// gives an empty list alike.
+	ParticipantId string `protobuf:"bytes,6,opt,name=participant_id,json=participantId,proto3" json:"participant_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2339,6 +2346,13 @@ func (x *ListAssignmentsRequest) GetPageSize() int32 {
 func (x *ListAssignmentsRequest) GetPageToken() string {
 	if x != nil {
 		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListAssignmentsRequest) GetParticipantId() string {
+	if x != nil {
+		return x.ParticipantId
 	}
 	return ""
 }
@@ -3944,14 +3958,15 @@ const file_motesplats_guides_v1_guides_proto_rawDesc = "" +
 	"unassigned\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\xdc\x01\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\x83\x02\n" +
 	"\x16ListAssignmentsRequest\x12\x15\n" +
 	"\x06job_id\x18\x01 \x01(\tR\x05jobId\x12B\n" +
 	"\bstatuses\x18\x02 \x03(\x0e2&.motesplats.events.v1.AssignmentStatusR\bstatuses\x12+\n" +
 	"\x11municipality_code\x18\x03 \x01(\tR\x10municipalityCode\x12\x1b\n" +
 	"\tpage_size\x18\x04 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x05 \x01(\tR\tpageToken\"\xa4\x01\n" +
+	"page_token\x18\x05 \x01(\tR\tpageToken\x12%\n" +
+	"\x0eparticipant_id\x18\x06 \x01(\tR\rparticipantId\"\xa4\x01\n" +
 	"\x17ListAssignmentsResponse\x12B\n" +
 	"\vassignments\x18\x01 \x03(\v2 .motesplats.guides.v1.AssignmentR\vassignments\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +

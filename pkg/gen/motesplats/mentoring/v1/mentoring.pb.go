@@ -1838,7 +1838,13 @@ type ListWaitingNewcomersRequest struct {
 	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// From the previous response; it holds the last row's place in the
 	// list (when its wait began and its id), never a name.
-	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Only this newcomer: one row when they wait in the caller's scope,
+	// none when they do not wait (in a pair, no mentoring consent) or are
+	// out of the scope or unknown, alike (the newcomer's page, ADR 0279).
+	// Not an id (1 to 64 letters, digits, '-' or '_') is InvalidArgument on
+	// participant_id; with it, page_token must be empty.
+	ParticipantId string `protobuf:"bytes,3,opt,name=participant_id,json=participantId,proto3" json:"participant_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1883,6 +1889,13 @@ func (x *ListWaitingNewcomersRequest) GetPageSize() int32 {
 func (x *ListWaitingNewcomersRequest) GetPageToken() string {
 	if x != nil {
 		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListWaitingNewcomersRequest) GetParticipantId() string {
+	if x != nil {
+		return x.ParticipantId
 	}
 	return ""
 }
@@ -4214,11 +4227,12 @@ const file_motesplats_mentoring_v1_mentoring_proto_rawDesc = "" +
 	"\tunmatched\x18\x01 \x03(\v2*.motesplats.mentoring.v1.UnmatchedNewcomerR\tunmatched\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x03 \x01(\x05R\ttotalSize\"Y\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\x80\x01\n" +
 	"\x1bListWaitingNewcomersRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x02 \x01(\tR\tpageToken\"\xad\x01\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\x12%\n" +
+	"\x0eparticipant_id\x18\x03 \x01(\tR\rparticipantId\"\xad\x01\n" +
 	"\x1cListWaitingNewcomersResponse\x12F\n" +
 	"\tnewcomers\x18\x01 \x03(\v2(.motesplats.mentoring.v1.WaitingNewcomerR\tnewcomers\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
