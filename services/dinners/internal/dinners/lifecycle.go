@@ -169,23 +169,23 @@ func (s *Service) CancelSeating(ctx context.Context, who auth.Claims, id string)
 // cancelTable cancels every live seating at one dinner (the host cannot
 // make it); the guests wait again. Returns the seatings cancelled.
 func (s *Service) cancelTable(ctx context.Context, by, offerID, date string) ([]string, error) {
-	return s.closeSeatings(ctx, by, "table", tableKey(offerID, date), endTableCancelled)
+	return s.closeSeatings(ctx, by, "table", tableKey(offerID, date), endTableCancelled, live)
 }
 
 // endSeatings ends the live seatings of a removed sign-up: open ones are
 // withdrawn, confirmed ones cancelled and their seats freed.
 func (s *Service) endSeatings(ctx context.Context, by, signUpID string) error {
-	_, err := s.closeSeatings(ctx, by, "signup", signUpID, endSignUpRemoved)
+	_, err := s.closeSeatings(ctx, by, "signup", signUpID, endSignUpRemoved, live)
 	return err
 }
 
-// closeSeatings closes, through the kit, the live seatings found by
-// index=key, and returns their ids.
-func (s *Service) closeSeatings(ctx context.Context, by, index, key string, reason int32) ([]string, error) {
+// closeSeatings closes, through the kit, the seatings found by index=key
+// that which selects (live, or open), and returns their ids.
+func (s *Service) closeSeatings(ctx context.Context, by, index, key string, reason int32, which func(*pb.Seating) bool) ([]string, error) {
 	if err := s.seatings.Sync(ctx); err != nil {
 		return nil, err
 	}
-	found, err := s.seatings.Find(store.Query[*pb.Seating]{Index: index, Values: []string{key}, Filter: live})
+	found, err := s.seatings.Find(store.Query[*pb.Seating]{Index: index, Values: []string{key}, Filter: which})
 	if err != nil {
 		return nil, err
 	}
