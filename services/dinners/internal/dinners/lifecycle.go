@@ -149,21 +149,45 @@ func (s *Service) RSVP(ctx context.Context, who auth.Claims, id string, party ev
 
 // CancelSeating cancels a confirmed seating on the guest's behalf and
 // frees its seats; within the rules' late-cancel window it counts as a
-// late cancellation (and towards the no-show streak). Returns Invalid,
-// NotFound, PermissionDenied, FailedPrecondition.
-func (s *Service) CancelSeating(ctx context.Context, who auth.Claims, id string) (*pb.Seating, error) {
+// late cancellation (and towards the no-show streak). The seating keeps
+// why it was cancelled and requestID (optional), so the same cancel sent
+// again (a retry whose answer was lost) stands: OK with the seating,
+// nothing written or published (ADR 0280). With a request id the id
+// decides, so a different, later cancel is refused as before; without
+// one, a seating cancelled on the guest's behalf already stands (ADR
+// 0272's rule: the record holds what the call would write). Returns
+// Invalid, NotFound, PermissionDenied, FailedPrecondition.
+func (s *Service) CancelSeating(ctx context.Context, who auth.Claims, id, requestID string) (*pb.Seating, error) {
 	if err := canAct(who); err != nil {
 		return nil, err
 	}
+	var v apperr.Validator
+	v.Check(ids.Valid(id), "id", "is not an id")
+	v.Check(requestID == "" || ids.Valid(requestID), "request_id", "must be 1 to 64 letters, digits, '-' or '_'")
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
 	return s.life.Transition(ctx, who, id, func(p *pb.Seating, st *proposal.State, _ time.Time) (proposal.Step, error) {
+		if cancelStands(p, requestID) {
+			return proposal.Step{Kind: proposal.KindStands}, nil
+		}
 		if p.GetStatus() != confirmed {
 			return proposal.Step{}, apperr.Errorf(apperr.FailedPrecondition, "only a confirmed seating can be cancelled; this one is %s", p.GetStatus())
 		}
 		if err := st.End(); err != nil {
 			return proposal.Step{}, err
 		}
+		p.CancelRequestId = requestID
 		return proposal.Step{Kind: proposal.KindEnded, Reason: endGuestCancelled}, nil
 	})
+}
+
+// cancelStands reports whether p holds what CancelSeating with requestID
+// would write: cancelled on the guest's behalf and, when the call has a
+// request id, with that id.
+func cancelStands(p *pb.Seating, requestID string) bool {
+	return p.GetStatus() == cancelled && p.GetCancelReason() == pb.SeatingCancelReason_SEATING_CANCEL_REASON_GUEST &&
+		(requestID == "" || requestID == p.GetCancelRequestId())
 }
 
 // cancelTable cancels every live seating at one dinner (the host cannot

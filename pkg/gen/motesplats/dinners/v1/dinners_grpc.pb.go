@@ -81,8 +81,11 @@ type DinnerServiceClient interface {
 	// (FAILED_PRECONDITION; cancel a date or make a new offer). Dates are
 	// changed by CancelDinner and new offers. Existing seatings stay.
 	UpdateOffer(ctx context.Context, in *UpdateOfferRequest, opts ...grpc.CallOption) (*UpdateOfferResponse, error)
-	// DeleteOffer removes an offer; its open and confirmed seatings are
-	// cancelled and their guests wait again.
+	// DeleteOffer removes an offer; its open and confirmed seatings at its
+	// dinners from today on are cancelled and their guests wait again. At a
+	// dinner whose day has passed (Sweden's day) open seatings are closed,
+	// confirmed ones stay confirmed, awaiting attendance, and held ones held:
+	// the report still counts those dinners held (ADR 0280).
 	DeleteOffer(ctx context.Context, in *DeleteOfferRequest, opts ...grpc.CallOption) (*DeleteOfferResponse, error)
 	// CancelDinner cancels one date of an offer (the host cannot make it):
 	// its seatings are cancelled, the seats freed and the guests wait again.
@@ -135,7 +138,9 @@ type DinnerServiceClient interface {
 	RecordRsvp(ctx context.Context, in *RecordRsvpRequest, opts ...grpc.CallOption) (*RecordRsvpResponse, error)
 	// CancelSeating cancels a confirmed seating on the guest's behalf and
 	// frees its seats; within the late-cancel window it counts as a late
-	// cancellation.
+	// cancellation. The same cancel sent again (a retry whose answer was
+	// lost) answers OK with the seating, changing and publishing nothing
+	// (see CancelSeatingRequest.request_id, ADR 0280).
 	CancelSeating(ctx context.Context, in *CancelSeatingRequest, opts ...grpc.CallOption) (*CancelSeatingResponse, error)
 	// RecordAttendance records, for a confirmed seating on or after its
 	// date, what happened with each guest; the seating becomes held.
@@ -474,8 +479,11 @@ type DinnerServiceServer interface {
 	// (FAILED_PRECONDITION; cancel a date or make a new offer). Dates are
 	// changed by CancelDinner and new offers. Existing seatings stay.
 	UpdateOffer(context.Context, *UpdateOfferRequest) (*UpdateOfferResponse, error)
-	// DeleteOffer removes an offer; its open and confirmed seatings are
-	// cancelled and their guests wait again.
+	// DeleteOffer removes an offer; its open and confirmed seatings at its
+	// dinners from today on are cancelled and their guests wait again. At a
+	// dinner whose day has passed (Sweden's day) open seatings are closed,
+	// confirmed ones stay confirmed, awaiting attendance, and held ones held:
+	// the report still counts those dinners held (ADR 0280).
 	DeleteOffer(context.Context, *DeleteOfferRequest) (*DeleteOfferResponse, error)
 	// CancelDinner cancels one date of an offer (the host cannot make it):
 	// its seatings are cancelled, the seats freed and the guests wait again.
@@ -528,7 +536,9 @@ type DinnerServiceServer interface {
 	RecordRsvp(context.Context, *RecordRsvpRequest) (*RecordRsvpResponse, error)
 	// CancelSeating cancels a confirmed seating on the guest's behalf and
 	// frees its seats; within the late-cancel window it counts as a late
-	// cancellation.
+	// cancellation. The same cancel sent again (a retry whose answer was
+	// lost) answers OK with the seating, changing and publishing nothing
+	// (see CancelSeatingRequest.request_id, ADR 0280).
 	CancelSeating(context.Context, *CancelSeatingRequest) (*CancelSeatingResponse, error)
 	// RecordAttendance records, for a confirmed seating on or after its
 	// date, what happened with each guest; the seating becomes held.
