@@ -74,7 +74,7 @@ func (s *Service) RecordPastSeating(ctx context.Context, who auth.Claims, signUp
 	// The party's seats at the table are claimed as its evening is (ADR
 	// 0280), and given back with it if nothing is written.
 	if err := s.claimTable(ctx, o, date, id, size); err != nil {
-		s.releaseEvening(ctx, su.GetParticipantId(), date, id)
+		s.releasePast(ctx, su.GetParticipantId(), o.GetId(), date, id)
 		return nil, err
 	}
 	if err := s.pastDinner(ctx, o.GetId(), date, start); err != nil {
@@ -122,8 +122,14 @@ func pastAgain(cur *pb.Seating) (*pb.Seating, error) {
 }
 
 // releasePast gives back a record's claims on the party's evening and the
-// table's seats when it wrote no seating.
+// table's seats when it wrote no seating. The same record sent at once
+// through another replica holds them under the same id and may have
+// written the seating meanwhile: then they are that seating's and stay
+// (as they do when the read fails: a claim with no seating goes stale).
 func (s *Service) releasePast(ctx context.Context, participantID, offerID, date, id string) {
+	if _, _, err := s.seatings.Get(context.WithoutCancel(ctx), id); apperr.ErrorCode(err) != apperr.NotFound {
+		return
+	}
 	s.releaseTable(ctx, offerID, date, id)
 	s.releaseEvening(ctx, participantID, date, id)
 }
