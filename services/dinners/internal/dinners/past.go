@@ -48,7 +48,12 @@ func (s *Service) RecordPastSeating(ctx context.Context, who auth.Claims, signUp
 		return nil, err
 	}
 	id := SeatingID(signUpID, offerID, date)
-	if cur, err := s.life.Get(ctx, who, id); err == nil {
+	// A record left proposed (its call died between the proposal and the
+	// confirmation, ADR 0281) is finished by its retry: the steps below
+	// pass again as its own (the claims' holder is its id, the proposal
+	// exists) and the confirmation is written. A job's proposal is not a
+	// record's and goes as it went.
+	if cur, err := s.life.Get(ctx, who, id); err == nil && (cur.GetStatus() != proposed || cur.GetJobId() != "") {
 		return pastAgain(cur)
 	}
 	su, err := s.GetSignUp(ctx, who, signUpID)

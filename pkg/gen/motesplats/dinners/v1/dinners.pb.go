@@ -1261,10 +1261,12 @@ type Feedback struct {
 	Rating int32 `protobuf:"varint,4,opt,name=rating,proto3" json:"rating,omitempty"`
 	// Optional: an id the caller makes for this feedback (1 to 64 letters,
 	// digits, '-' or '_') and sends unchanged with every retry of the same
-	// call. With it a retry is recognised by its id: the same id as the
-	// side's stored feedback, or as one a newer feedback of the side
-	// replaced (a late retry), changes and publishes nothing. Without it
-	// only the same feedback as the stored one is recognised (ADR 0273).
+	// call. With it a retry is recognised by its id: the same id as one a
+	// newer feedback of the side replaced (a late retry), or the stored
+	// feedback's id with the same feedback, changes and publishes nothing;
+	// the stored id with another feedback is a changed opinion and is
+	// stored (ADR 0280). Without it only the same feedback as the stored one
+	// is recognised (ADR 0273).
 	RequestId     string `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -152,7 +152,8 @@ type DinnerServiceClient interface {
 	// lacks it. Attendance and feedback then go the usual way. Idempotent:
 	// the seating's id derives from sign-up, offer and date. A party is at
 	// one dinner an evening: a second dinner for the party on that date is
-	// FailedPrecondition. An offer takes at most 366 dinners before today;
+	// FailedPrecondition. A record whose call died before its confirmation
+	// (left proposed) is finished by the same call again (ADR 0280). An offer takes at most 366 dinners before today;
 	// past that, offer_id is InvalidArgument (ADR 0277).
 	RecordPastSeating(ctx context.Context, in *RecordPastSeatingRequest, opts ...grpc.CallOption) (*RecordPastSeatingResponse, error)
 	// RecordFeedback records the short structured feedback of the guest or
@@ -550,7 +551,8 @@ type DinnerServiceServer interface {
 	// lacks it. Attendance and feedback then go the usual way. Idempotent:
 	// the seating's id derives from sign-up, offer and date. A party is at
 	// one dinner an evening: a second dinner for the party on that date is
-	// FailedPrecondition. An offer takes at most 366 dinners before today;
+	// FailedPrecondition. A record whose call died before its confirmation
+	// (left proposed) is finished by the same call again (ADR 0280). An offer takes at most 366 dinners before today;
 	// past that, offer_id is InvalidArgument (ADR 0277).
 	RecordPastSeating(context.Context, *RecordPastSeatingRequest) (*RecordPastSeatingResponse, error)
 	// RecordFeedback records the short structured feedback of the guest or
