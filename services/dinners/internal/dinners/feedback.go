@@ -30,23 +30,30 @@ func feedbackOf(p *pb.Seating, party eventsv1.DinnerParty) sideFeedback {
 }
 
 // stands reports whether fb is a retry of a feedback the side already
-// gave (ADR 0273). With a request id the id decides: the stored
-// feedback's, or one a newer feedback replaced (a late retry: the older
-// opinion must not come back over the newer, and the server cannot tell
-// a late retry from a changed mind by the content). Without one, only the
-// same feedback as the stored one is recognised (ADR 0272): feedback A,
-// then B, then A's late retry stores A again.
+// gave (ADR 0273). With a request id the id decides: one a newer feedback
+// replaced (a late retry: the older opinion must not come back over the
+// newer, and the server cannot tell a late retry from a changed mind by
+// the content), or the stored feedback's when fb says the same: a retry
+// sends what it sent, so the stored id with another opinion is that
+// opinion (a page sent again after a change, ADR 0281's finding) and is
+// stored (ADR 0280). Without one, only the same feedback as the stored
+// one is recognised (ADR 0272): feedback A, then B, then A's late retry
+// stores A again.
 func (f sideFeedback) stands(fb *pb.Feedback) bool {
 	if rid := fb.GetRequestId(); rid != "" {
-		return (*f.stored).GetRequestId() == rid || slices.Contains(*f.replaced, rid)
+		if (*f.stored).GetRequestId() == rid {
+			return proto.Equal(*f.stored, fb)
+		}
+		return slices.Contains(*f.replaced, rid)
 	}
 	return proto.Equal(*f.stored, fb)
 }
 
 // store makes fb the side's feedback; the request id of the one it
-// replaces is kept, the last replacedKept of them.
+// replaces is kept, the last replacedKept of them, unless fb has the same
+// id (a changed opinion under it stays recognisable by its content).
 func (f sideFeedback) store(fb *pb.Feedback) {
-	if old := (*f.stored).GetRequestId(); old != "" && !slices.Contains(*f.replaced, old) {
+	if old := (*f.stored).GetRequestId(); old != "" && old != fb.GetRequestId() && !slices.Contains(*f.replaced, old) {
 		*f.replaced = append(*f.replaced, old)
 		if n := len(*f.replaced); n > replacedKept {
 			*f.replaced = slices.Clone((*f.replaced)[n-replacedKept:])

@@ -27,6 +27,14 @@ func (s *Service) Leave(ctx context.Context, kind pool.Kind, id string, erased b
 	if err != nil {
 		return err
 	}
+	// And the seats their records hold at past tables (ADR 0280), so the
+	// counters keep no id of their seatings.
+	var tables map[string]string
+	if len(evenings) > 0 {
+		if tables, err = s.pastTables(ctx, id); err != nil {
+			return err
+		}
+	}
 	// The kit withdraws, cancels or (erased) erases their seatings, freeing
 	// seats, from an index that includes seatings another replica just
 	// wrote (it syncs it first).
@@ -38,6 +46,11 @@ func (s *Service) Leave(ctx context.Context, kind pool.Kind, id string, erased b
 	}
 	for _, r := range evenings {
 		if err := s.seats.Forget(ctx, r); err != nil {
+			return err
+		}
+	}
+	for seating, r := range tables {
+		if err := s.seats.Release(ctx, r, seating); err != nil {
 			return err
 		}
 	}
@@ -54,6 +67,9 @@ func (s *Service) Leave(ctx context.Context, kind pool.Kind, id string, erased b
 		for _, o := range offers.Items {
 			for _, d := range o.GetDinners() {
 				if err := s.seats.Forget(ctx, seatResource(o.GetId(), d.GetDate())); err != nil {
+					return err
+				}
+				if err := s.seats.Forget(ctx, pastTableResource(o.GetId(), d.GetDate())); err != nil {
 					return err
 				}
 			}

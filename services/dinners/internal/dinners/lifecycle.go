@@ -149,43 +149,67 @@ func (s *Service) RSVP(ctx context.Context, who auth.Claims, id string, party ev
 
 // CancelSeating cancels a confirmed seating on the guest's behalf and
 // frees its seats; within the rules' late-cancel window it counts as a
-// late cancellation (and towards the no-show streak). Returns Invalid,
-// NotFound, PermissionDenied, FailedPrecondition.
-func (s *Service) CancelSeating(ctx context.Context, who auth.Claims, id string) (*pb.Seating, error) {
+// late cancellation (and towards the no-show streak). The seating keeps
+// why it was cancelled and requestID (optional), so the same cancel sent
+// again (a retry whose answer was lost) stands: OK with the seating,
+// nothing written or published (ADR 0280). With a request id the id
+// decides, so a different, later cancel is refused as before; without
+// one, a seating cancelled on the guest's behalf already stands (ADR
+// 0272's rule: the record holds what the call would write). Returns
+// Invalid, NotFound, PermissionDenied, FailedPrecondition.
+func (s *Service) CancelSeating(ctx context.Context, who auth.Claims, id, requestID string) (*pb.Seating, error) {
 	if err := canAct(who); err != nil {
 		return nil, err
 	}
+	var v apperr.Validator
+	v.Check(ids.Valid(id), "id", "is not an id")
+	v.Check(requestID == "" || ids.Valid(requestID), "request_id", "must be 1 to 64 letters, digits, '-' or '_'")
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
 	return s.life.Transition(ctx, who, id, func(p *pb.Seating, st *proposal.State, _ time.Time) (proposal.Step, error) {
+		if cancelStands(p, requestID) {
+			return proposal.Step{Kind: proposal.KindStands}, nil
+		}
 		if p.GetStatus() != confirmed {
 			return proposal.Step{}, apperr.Errorf(apperr.FailedPrecondition, "only a confirmed seating can be cancelled; this one is %s", p.GetStatus())
 		}
 		if err := st.End(); err != nil {
 			return proposal.Step{}, err
 		}
+		p.CancelRequestId = requestID
 		return proposal.Step{Kind: proposal.KindEnded, Reason: endGuestCancelled}, nil
 	})
+}
+
+// cancelStands reports whether p holds what CancelSeating with requestID
+// would write: cancelled on the guest's behalf and, when the call has a
+// request id, with that id.
+func cancelStands(p *pb.Seating, requestID string) bool {
+	return p.GetStatus() == cancelled && p.GetCancelReason() == pb.SeatingCancelReason_SEATING_CANCEL_REASON_GUEST &&
+		(requestID == "" || requestID == p.GetCancelRequestId())
 }
 
 // cancelTable cancels every live seating at one dinner (the host cannot
 // make it); the guests wait again. Returns the seatings cancelled.
 func (s *Service) cancelTable(ctx context.Context, by, offerID, date string) ([]string, error) {
-	return s.closeSeatings(ctx, by, "table", tableKey(offerID, date), endTableCancelled)
+	return s.closeSeatings(ctx, by, "table", tableKey(offerID, date), endTableCancelled, live)
 }
 
 // endSeatings ends the live seatings of a removed sign-up: open ones are
 // withdrawn, confirmed ones cancelled and their seats freed.
 func (s *Service) endSeatings(ctx context.Context, by, signUpID string) error {
-	_, err := s.closeSeatings(ctx, by, "signup", signUpID, endSignUpRemoved)
+	_, err := s.closeSeatings(ctx, by, "signup", signUpID, endSignUpRemoved, live)
 	return err
 }
 
-// closeSeatings closes, through the kit, the live seatings found by
-// index=key, and returns their ids.
-func (s *Service) closeSeatings(ctx context.Context, by, index, key string, reason int32) ([]string, error) {
+// closeSeatings closes, through the kit, the seatings found by index=key
+// that which selects (live, or open), and returns their ids.
+func (s *Service) closeSeatings(ctx context.Context, by, index, key string, reason int32, which func(*pb.Seating) bool) ([]string, error) {
 	if err := s.seatings.Sync(ctx); err != nil {
 		return nil, err
 	}
-	found, err := s.seatings.Find(store.Query[*pb.Seating]{Index: index, Values: []string{key}, Filter: live})
+	found, err := s.seatings.Find(store.Query[*pb.Seating]{Index: index, Values: []string{key}, Filter: which})
 	if err != nil {
 		return nil, err
 	}

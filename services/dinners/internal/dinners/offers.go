@@ -313,8 +313,13 @@ func (s *Service) ListOffers(ctx context.Context, who auth.Claims, muni string, 
 	return out, page.Encode(found.Next), found.Total, nil
 }
 
-// DeleteOffer removes an offer and cancels its live seatings. Returns
-// Invalid, NotFound, PermissionDenied.
+// DeleteOffer removes an offer and cancels its live seatings at its
+// dinners from today on (the guests are told, and wait again). A dinner
+// whose day has passed took place or not, so its confirmed seatings stay
+// confirmed, awaiting attendance, and its held ones held: the record of a
+// dinner held yesterday outlives its host's leaving, and the report still
+// counts it (ADR 0280). Its open proposals close, as they would have
+// lapsed. Returns Invalid, NotFound, PermissionDenied.
 func (s *Service) DeleteOffer(ctx context.Context, who auth.Claims, id string) error {
 	o, err := s.GetOffer(ctx, who, id)
 	if err != nil {
@@ -334,10 +339,17 @@ func (s *Service) DeleteOffer(ctx context.Context, who auth.Claims, id string) e
 	return s.cancelTables(ctx, who.Subject, o)
 }
 
-// cancelTables cancels the live seatings at every dinner of o.
+// cancelTables cancels the live seatings at every dinner of o from today
+// on, and closes the open ones at its dinners before today; a confirmed
+// seating there stays, awaiting its attendance (DeleteOffer).
 func (s *Service) cancelTables(ctx context.Context, by string, o *pb.Offer) error {
+	today := s.today()
 	for _, d := range o.GetDinners() {
-		if _, err := s.cancelTable(ctx, by, o.GetId(), d.GetDate()); err != nil {
+		which := live
+		if d.GetDate() < today {
+			which = open
+		}
+		if _, err := s.closeSeatings(ctx, by, "table", tableKey(o.GetId(), d.GetDate()), endTableCancelled, which); err != nil {
 			return err
 		}
 	}

@@ -24,8 +24,10 @@ import (
 // ahead. History is different, and is an admin's to bring in, so only an
 // admin may; the seating then is what the normal path leaves at such a
 // dinner (confirmed, its date among the offer's dinners), and attendance
-// and feedback are recorded the usual way. It holds no seat counter: no
-// job looks at a dinner before today. Returns Invalid, NotFound,
+// and feedback are recorded the usual way. It holds none of the kit's seat
+// counters (no job looks at a dinner before today) but its own for the
+// table's seats (claimTable, ADR 0280) and the party's evening (ADR 0277).
+// Returns Invalid, NotFound,
 // PermissionDenied, FailedPrecondition.
 func (s *Service) RecordPastSeating(ctx context.Context, who auth.Claims, signUpID, offerID, date, start string) (*pb.Seating, error) {
 	if who.Role != auth.RoleAdmin {
@@ -46,7 +48,12 @@ func (s *Service) RecordPastSeating(ctx context.Context, who auth.Claims, signUp
 		return nil, err
 	}
 	id := SeatingID(signUpID, offerID, date)
-	if cur, err := s.life.Get(ctx, who, id); err == nil {
+	// A record left proposed (its call died between the proposal and the
+	// confirmation, ADR 0281) is finished by its retry: the steps below
+	// pass again as its own (the claims' holder is its id, the proposal
+	// exists) and the confirmation is written. A job's proposal is not a
+	// record's and goes as it went.
+	if cur, err := s.life.Get(ctx, who, id); err == nil && (cur.GetStatus() != proposed || cur.GetJobId() != "") {
 		return pastAgain(cur)
 	}
 	su, err := s.GetSignUp(ctx, who, signUpID)
@@ -68,11 +75,17 @@ func (s *Service) RecordPastSeating(ctx context.Context, who auth.Claims, signUp
 	if err := s.claimEvening(ctx, su.GetParticipantId(), date, id); err != nil {
 		return nil, err
 	}
-	if err := s.pastTable(ctx, su, o, date, start); err != nil {
-		s.releaseEvening(ctx, su.GetParticipantId(), date, id)
+	size := int32(len(su.GetParty()))
+	// The party's seats at the table are claimed as its evening is (ADR
+	// 0280), and given back with it if nothing is written.
+	if err := s.claimTable(ctx, o, date, id, size); err != nil {
+		s.releasePast(ctx, su.GetParticipantId(), o.GetId(), date, id)
 		return nil, err
 	}
-	size := int32(len(su.GetParty()))
+	if err := s.pastDinner(ctx, o.GetId(), date, start); err != nil {
+		s.releasePast(ctx, su.GetParticipantId(), o.GetId(), date, id)
+		return nil, err
+	}
 	p := &pb.Seating{
 		Id: id, OrganisationId: su.GetOrganisationId(), MunicipalityCode: su.GetMunicipalityCode(),
 		SignUpId: su.GetId(), ParticipantId: su.GetParticipantId(), OfferId: o.GetId(), VolunteerId: o.GetVolunteerId(),
@@ -80,7 +93,7 @@ func (s *Service) RecordPastSeating(ctx context.Context, who auth.Claims, signUp
 		SignUpTime: su.GetCreateTime(), ProposeTime: timestamppb.New(s.now().UTC()), UpdatedBy: who.Subject,
 	}
 	if _, _, err := s.life.Propose(ctx, id, p, ""); err != nil {
-		s.releaseEvening(ctx, su.GetParticipantId(), date, id)
+		s.releasePast(ctx, su.GetParticipantId(), o.GetId(), date, id)
 		return nil, err
 	}
 	// Invited and accepted by both at once, as of the day before the
@@ -113,24 +126,17 @@ func pastAgain(cur *pb.Seating) (*pb.Seating, error) {
 	return nil, apperr.Errorf(apperr.FailedPrecondition, "the party's seating at that dinner went another way; this one is %s", cur.GetStatus())
 }
 
-// pastTable checks that sign-up su's party fits the seats left at offer o's
-// dinner on date by its confirmed and held seatings, then adds the date to
-// the offer's dinners (pastDinner).
-func (s *Service) pastTable(ctx context.Context, su *pb.SignUp, o *pb.Offer, date, start string) error {
-	size := int32(len(su.GetParty()))
-	at, err := s.seatings.Find(store.Query[*pb.Seating]{Index: "table", Values: []string{tableKey(o.GetId(), date)},
-		Filter: func(p *pb.Seating) bool { return p.GetStatus() == confirmed || p.GetStatus() == held }})
-	if err != nil {
-		return err
+// releasePast gives back a record's claims on the party's evening and the
+// table's seats when it wrote no seating. The same record sent at once
+// through another replica holds them under the same id and may have
+// written the seating meanwhile: then they are that seating's and stay
+// (as they do when the read fails: a claim with no seating goes stale).
+func (s *Service) releasePast(ctx context.Context, participantID, offerID, date, id string) {
+	if _, _, err := s.seatings.Get(context.WithoutCancel(ctx), id); apperr.ErrorCode(err) != apperr.NotFound {
+		return
 	}
-	taken := int32(0)
-	for _, p := range at.Items {
-		taken += p.GetPartySize()
-	}
-	if taken+size > o.GetSeats() {
-		return apperr.Errorf(apperr.FailedPrecondition, "the dinner has %d seats and %d are taken; the party of %d does not fit", o.GetSeats(), taken, size)
-	}
-	return s.pastDinner(ctx, o.GetId(), date, start)
+	s.releaseTable(ctx, offerID, date, id)
+	s.releaseEvening(ctx, participantID, date, id)
 }
 
 // pastDinner adds date to the offer's dinners unless it is there: refused

@@ -39,7 +39,7 @@ func errEveningTaken(date string) error {
 // success the caller gives it back if it writes no seating.
 func (s *Service) claimEvening(ctx context.Context, participantID, date, id string) error {
 	res := eveningResource(participantID, date)
-	if err := s.seats.Reserve(ctx, res, 1, 1, id, s.eveningHolding); err != nil {
+	if err := s.seats.Reserve(ctx, res, 1, 1, id, s.recordHolding); err != nil {
 		if errors.Is(err, proposal.ErrNoSlot) {
 			return errEveningTaken(date)
 		}
@@ -66,10 +66,12 @@ func (s *Service) releaseEvening(ctx context.Context, participantID, date, id st
 	}
 }
 
-// eveningHolding is the evening claims' proposal.Holding: a claim counts
+// recordHolding is the proposal.Holding of RecordPastSeating's claims (the
+// party's evening, the table's seats): a claim counts
 // while its seating is live or held, or not yet written within eveningGrace;
-// a seating cancelled or erased frees the evening. A read error keeps it.
-func (s *Service) eveningHolding(ctx context.Context, id string, since time.Time) (bool, error) {
+// a seating cancelled or erased frees the evening and the seats. A read
+// error keeps it.
+func (s *Service) recordHolding(ctx context.Context, id string, since time.Time) (bool, error) {
 	p, _, err := s.seatings.Get(ctx, id)
 	switch {
 	case apperr.ErrorCode(err) == apperr.NotFound:

@@ -109,15 +109,31 @@ func (s *Service) stamp(p *pb.Seating, ch proposal.Change) {
 		if ch.Reason == endHeld && !ch.Left {
 			return // held
 		}
-		p.Status = cancelled
+		p.Status, p.CancelReason = cancelled, cancelReason(ch)
 		if ch.Reason == endGuestCancelled {
 			p.CancelledLate = s.rules.For(p.GetOrganisationId()).LateCancel(ch.Now, startOf(p.GetDate(), p.GetStartTime()))
 		}
 	case proposal.KindWithdrawn:
 		if ch.Reason == endTableCancelled {
-			p.Status = cancelled
+			p.Status, p.CancelReason = cancelled, cancelReason(ch)
 		}
 	}
+}
+
+// cancelReason is why change ch cancels a seating, kept on it so a
+// retried CancelSeating can tell its own cancel from another (ADR 0280).
+func cancelReason(ch proposal.Change) pb.SeatingCancelReason {
+	switch {
+	case ch.Left:
+		return pb.SeatingCancelReason_SEATING_CANCEL_REASON_LEFT
+	case ch.Reason == endGuestCancelled:
+		return pb.SeatingCancelReason_SEATING_CANCEL_REASON_GUEST
+	case ch.Reason == endTableCancelled:
+		return pb.SeatingCancelReason_SEATING_CANCEL_REASON_DINNER_CANCELLED
+	case ch.Reason == endSignUpRemoved:
+		return pb.SeatingCancelReason_SEATING_CANCEL_REASON_SIGN_UP_REMOVED
+	}
+	return pb.SeatingCancelReason_SEATING_CANCEL_REASON_UNSPECIFIED
 }
 
 // holds reports whether p already holds the reason (and, for a decline,

@@ -68,7 +68,39 @@ func (s *Service) Report(_ context.Context, who auth.Claims, org string, munis [
 			rs = append(rs, r)
 		}
 	}
-	return reportRows(rs, period), nil
+	gone, err := s.removedTables(seatings.Items)
+	if err != nil {
+		return nil, err
+	}
+	return reportRows(append(rs, gone...), period), nil
+}
+
+// removedTables are the held dinners of offers removed since (DeleteOffer
+// keeps a passed dinner's seatings, ADR 0280): one held table each, from
+// its seatings, so a host's leaving does not take the dinners they held out
+// of the report. The offer went with its municipality, so such a dinner
+// counts in its guests' (the first held seating's); it no longer counts as
+// offered.
+func (s *Service) removedTables(seatings []*pb.Seating) ([]report.Record, error) {
+	known := map[string]bool{}
+	if _, err := s.offers.Find(store.Query[*pb.Offer]{Filter: func(o *pb.Offer) bool {
+		known[o.GetId()] = true
+		return false
+	}}); err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var out []report.Record
+	for _, p := range seatings {
+		key := tableKey(p.GetOfferId(), p.GetDate())
+		if p.GetStatus() != held || known[p.GetOfferId()] || seen[key] {
+			continue
+		}
+		seen[key] = true
+		out = append(out, report.Record{Keys: map[string]string{dimMunicipality: p.GetMunicipalityCode()},
+			Events: []report.Event{{Kind: kindHeld, At: startOf(p.GetDate(), p.GetStartTime())}}})
+	}
+	return out, nil
 }
 
 // Kinds of the reasons' records: "rejected:<RejectReason number>" and

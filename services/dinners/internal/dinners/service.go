@@ -228,6 +228,12 @@ func live(p *pb.Seating) bool {
 	return false
 }
 
+// open reports whether a seating is proposed or invited: live, holding no
+// seats yet.
+func open(p *pb.Seating) bool {
+	return p.GetStatus() == proposed || p.GetStatus() == invited
+}
+
 // facts is what events say about a seating.
 func facts(p *pb.Seating) *eventsv1.SeatingFacts {
 	return &eventsv1.SeatingFacts{

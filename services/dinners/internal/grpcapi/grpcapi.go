@@ -221,7 +221,7 @@ func (s *Server) RecordRsvp(ctx context.Context, req *pb.RecordRsvpRequest) (*pb
 // CancelSeating cancels a confirmed seating for the guest.
 func (s *Server) CancelSeating(ctx context.Context, req *pb.CancelSeatingRequest) (*pb.CancelSeatingResponse, error) {
 	return call(ctx, func(who auth.Claims) (*pb.CancelSeatingResponse, error) {
-		p, err := s.svc.CancelSeating(ctx, who, req.GetId())
+		p, err := s.svc.CancelSeating(ctx, who, req.GetId(), req.GetRequestId())
 		return &pb.CancelSeatingResponse{Seating: p}, err
 	})
 }

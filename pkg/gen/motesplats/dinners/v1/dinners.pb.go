@@ -308,6 +308,66 @@ func (HostStatus) EnumDescriptor() ([]byte, []int) {
 	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{3}
 }
 
+// SeatingCancelReason is why a seating was cancelled.
+type SeatingCancelReason int32
+
+const (
+	SeatingCancelReason_SEATING_CANCEL_REASON_UNSPECIFIED SeatingCancelReason = 0
+	// CancelSeating: cancelled on the guest's behalf.
+	SeatingCancelReason_SEATING_CANCEL_REASON_GUEST SeatingCancelReason = 1
+	// The host's dinner was cancelled (CancelDinner, DeleteOffer).
+	SeatingCancelReason_SEATING_CANCEL_REASON_DINNER_CANCELLED SeatingCancelReason = 2
+	// The sign-up was removed.
+	SeatingCancelReason_SEATING_CANCEL_REASON_SIGN_UP_REMOVED SeatingCancelReason = 3
+	// The guest or the host left the programme.
+	SeatingCancelReason_SEATING_CANCEL_REASON_LEFT SeatingCancelReason = 4
+)
+
+// Enum value maps for SeatingCancelReason.
+var (
+	SeatingCancelReason_name = map[int32]string{
+		0: "SEATING_CANCEL_REASON_UNSPECIFIED",
+		1: "SEATING_CANCEL_REASON_GUEST",
+		2: "SEATING_CANCEL_REASON_DINNER_CANCELLED",
+		3: "SEATING_CANCEL_REASON_SIGN_UP_REMOVED",
+		4: "SEATING_CANCEL_REASON_LEFT",
+	}
+	SeatingCancelReason_value = map[string]int32{
+		"SEATING_CANCEL_REASON_UNSPECIFIED":      0,
+		"SEATING_CANCEL_REASON_GUEST":            1,
+		"SEATING_CANCEL_REASON_DINNER_CANCELLED": 2,
+		"SEATING_CANCEL_REASON_SIGN_UP_REMOVED":  3,
+		"SEATING_CANCEL_REASON_LEFT":             4,
+	}
+)
+
+func (x SeatingCancelReason) Enum() *SeatingCancelReason {
+	p := new(SeatingCancelReason)
+	*p = x
+	return p
+}
+
+func (x SeatingCancelReason) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (SeatingCancelReason) Descriptor() protoreflect.EnumDescriptor {
+	return file_motesplats_dinners_v1_dinners_proto_enumTypes[4].Descriptor()
+}
+
+func (SeatingCancelReason) Type() protoreflect.EnumType {
+	return &file_motesplats_dinners_v1_dinners_proto_enumTypes[4]
+}
+
+func (x SeatingCancelReason) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use SeatingCancelReason.Descriptor instead.
+func (SeatingCancelReason) EnumDescriptor() ([]byte, []int) {
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{4}
+}
+
 // UnseatedReason is why a job left a party without a dinner.
 type UnseatedReason int32
 
@@ -376,11 +436,11 @@ func (x UnseatedReason) String() string {
 }
 
 func (UnseatedReason) Descriptor() protoreflect.EnumDescriptor {
-	return file_motesplats_dinners_v1_dinners_proto_enumTypes[4].Descriptor()
+	return file_motesplats_dinners_v1_dinners_proto_enumTypes[5].Descriptor()
 }
 
 func (UnseatedReason) Type() protoreflect.EnumType {
-	return &file_motesplats_dinners_v1_dinners_proto_enumTypes[4]
+	return &file_motesplats_dinners_v1_dinners_proto_enumTypes[5]
 }
 
 func (x UnseatedReason) Number() protoreflect.EnumNumber {
@@ -389,7 +449,7 @@ func (x UnseatedReason) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use UnseatedReason.Descriptor instead.
 func (UnseatedReason) EnumDescriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{4}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{5}
 }
 
 // JobState is where a matching job is.
@@ -436,11 +496,11 @@ func (x JobState) String() string {
 }
 
 func (JobState) Descriptor() protoreflect.EnumDescriptor {
-	return file_motesplats_dinners_v1_dinners_proto_enumTypes[5].Descriptor()
+	return file_motesplats_dinners_v1_dinners_proto_enumTypes[6].Descriptor()
 }
 
 func (JobState) Type() protoreflect.EnumType {
-	return &file_motesplats_dinners_v1_dinners_proto_enumTypes[5]
+	return &file_motesplats_dinners_v1_dinners_proto_enumTypes[6]
 }
 
 func (x JobState) Number() protoreflect.EnumNumber {
@@ -449,7 +509,7 @@ func (x JobState) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use JobState.Descriptor instead.
 func (JobState) EnumDescriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{5}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{6}
 }
 
 // Location is a point, for distance rules.
@@ -1201,10 +1261,12 @@ type Feedback struct {
 	Rating int32 `protobuf:"varint,4,opt,name=rating,proto3" json:"rating,omitempty"`
 	// Optional: an id the caller makes for this feedback (1 to 64 letters,
 	// digits, '-' or '_') and sends unchanged with every retry of the same
-	// call. With it a retry is recognised by its id: the same id as the
-	// side's stored feedback, or as one a newer feedback of the side
-	// replaced (a late retry), changes and publishes nothing. Without it
-	// only the same feedback as the stored one is recognised (ADR 0273).
+	// call. With it a retry is recognised by its id: the same id as one a
+	// newer feedback of the side replaced (a late retry), or the stored
+	// feedback's id with the same feedback, changes and publishes nothing;
+	// the stored id with another feedback is a changed opinion and is
+	// stored (ADR 0280). Without it only the same feedback as the stored one
+	// is recognised (ADR 0273).
 	RequestId     string `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1345,8 +1407,14 @@ type Seating struct {
 	// is recognised and changes nothing (RecordFeedback). Output only.
 	ReplacedGuestFeedbackRequests []string `protobuf:"bytes,37,rep,name=replaced_guest_feedback_requests,json=replacedGuestFeedbackRequests,proto3" json:"replaced_guest_feedback_requests,omitempty"`
 	ReplacedHostFeedbackRequests  []string `protobuf:"bytes,38,rep,name=replaced_host_feedback_requests,json=replacedHostFeedbackRequests,proto3" json:"replaced_host_feedback_requests,omitempty"`
-	unknownFields                 protoimpl.UnknownFields
-	sizeCache                     protoimpl.SizeCache
+	// Why a cancelled seating was cancelled; UNSPECIFIED while it is not, and
+	// on seatings cancelled before ADR 0280. Output only.
+	CancelReason SeatingCancelReason `protobuf:"varint,39,opt,name=cancel_reason,json=cancelReason,proto3,enum=motesplats.dinners.v1.SeatingCancelReason" json:"cancel_reason,omitempty"`
+	// The request id CancelSeating was sent with, if any: the same cancel
+	// sent again is recognised by it (ADR 0280). Output only.
+	CancelRequestId string `protobuf:"bytes,40,opt,name=cancel_request_id,json=cancelRequestId,proto3" json:"cancel_request_id,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Seating) Reset() {
@@ -1643,6 +1711,20 @@ func (x *Seating) GetReplacedHostFeedbackRequests() []string {
 		return x.ReplacedHostFeedbackRequests
 	}
 	return nil
+}
+
+func (x *Seating) GetCancelReason() SeatingCancelReason {
+	if x != nil {
+		return x.CancelReason
+	}
+	return SeatingCancelReason_SEATING_CANCEL_REASON_UNSPECIFIED
+}
+
+func (x *Seating) GetCancelRequestId() string {
+	if x != nil {
+		return x.CancelRequestId
+	}
+	return ""
 }
 
 // UnseatedParty is a party a job did not seat, and why.
@@ -4429,7 +4511,14 @@ func (x *RecordRsvpResponse) GetSeating() *Seating {
 type CancelSeatingRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The seating id.
-	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Optional: an id the caller makes for this cancel (1 to 64 letters,
+	// digits, '-' or '_') and sends unchanged with every retry of it. With
+	// it, a seating cancelled with the same id answers OK, and one cancelled
+	// with another (a different, later cancel) is refused as before. Without
+	// it, a seating already cancelled on the guest's behalf answers OK
+	// (ADR 0280).
+	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -4467,6 +4556,13 @@ func (*CancelSeatingRequest) Descriptor() ([]byte, []int) {
 func (x *CancelSeatingRequest) GetId() string {
 	if x != nil {
 		return x.Id
+	}
+	return ""
+}
+
+func (x *CancelSeatingRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
 	}
 	return ""
 }
@@ -6152,7 +6248,7 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"\x1afirst_time_in_swedish_home\x18\x03 \x01(\bR\x16firstTimeInSwedishHome\x12\x16\n" +
 	"\x06rating\x18\x04 \x01(\x05R\x06rating\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x05 \x01(\tR\trequestId\"\xfc\x0e\n" +
+	"request_id\x18\x05 \x01(\tR\trequestId\"\xf9\x0f\n" +
 	"\aSeating\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x15\n" +
 	"\x06job_id\x18\x02 \x01(\tR\x05jobId\x12'\n" +
@@ -6204,7 +6300,9 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"\x0epending_holder\x18# \x01(\tR\rpendingHolder\x12I\n" +
 	"\rreject_reason\x18$ \x01(\x0e2$.motesplats.proposal.v1.RejectReasonR\frejectReason\x12G\n" +
 	" replaced_guest_feedback_requests\x18% \x03(\tR\x1dreplacedGuestFeedbackRequests\x12E\n" +
-	"\x1freplaced_host_feedback_requests\x18& \x03(\tR\x1creplacedHostFeedbackRequests\"\xcf\x02\n" +
+	"\x1freplaced_host_feedback_requests\x18& \x03(\tR\x1creplacedHostFeedbackRequests\x12O\n" +
+	"\rcancel_reason\x18' \x01(\x0e2*.motesplats.dinners.v1.SeatingCancelReasonR\fcancelReason\x12*\n" +
+	"\x11cancel_request_id\x18( \x01(\tR\x0fcancelRequestId\"\xcf\x02\n" +
 	"\rUnseatedParty\x12\x1c\n" +
 	"\n" +
 	"sign_up_id\x18\x01 \x01(\tR\bsignUpId\x12+\n" +
@@ -6387,9 +6485,11 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"\x06accept\x18\x03 \x01(\bR\x06accept\x12N\n" +
 	"\x0edecline_reason\x18\x04 \x01(\x0e2'.motesplats.events.v1.RsvpDeclineReasonR\rdeclineReason\"N\n" +
 	"\x12RecordRsvpResponse\x128\n" +
-	"\aseating\x18\x01 \x01(\v2\x1e.motesplats.dinners.v1.SeatingR\aseating\"&\n" +
+	"\aseating\x18\x01 \x01(\v2\x1e.motesplats.dinners.v1.SeatingR\aseating\"E\n" +
 	"\x14CancelSeatingRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"Q\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\"Q\n" +
 	"\x15CancelSeatingResponse\x128\n" +
 	"\aseating\x18\x01 \x01(\v2\x1e.motesplats.dinners.v1.SeatingR\aseating\"q\n" +
 	"\x17RecordAttendanceRequest\x12\x0e\n" +
@@ -6544,7 +6644,13 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"\x17HOST_STATUS_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15HOST_STATUS_AVAILABLE\x10\x01\x12\x1f\n" +
 	"\x1bHOST_STATUS_NOT_DINNER_HOST\x10\x02\x12(\n" +
-	"$HOST_STATUS_BACKGROUND_CHECK_INVALID\x10\x03*\xfc\x01\n" +
+	"$HOST_STATUS_BACKGROUND_CHECK_INVALID\x10\x03*\xd4\x01\n" +
+	"\x13SeatingCancelReason\x12%\n" +
+	"!SEATING_CANCEL_REASON_UNSPECIFIED\x10\x00\x12\x1f\n" +
+	"\x1bSEATING_CANCEL_REASON_GUEST\x10\x01\x12*\n" +
+	"&SEATING_CANCEL_REASON_DINNER_CANCELLED\x10\x02\x12)\n" +
+	"%SEATING_CANCEL_REASON_SIGN_UP_REMOVED\x10\x03\x12\x1e\n" +
+	"\x1aSEATING_CANCEL_REASON_LEFT\x10\x04*\xfc\x01\n" +
 	"\x0eUnseatedReason\x12\x1f\n" +
 	"\x1bUNSEATED_REASON_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17UNSEATED_REASON_NO_DATE\x10\x01\x12\x1e\n" +
@@ -6604,260 +6710,262 @@ func file_motesplats_dinners_v1_dinners_proto_rawDescGZIP() []byte {
 	return file_motesplats_dinners_v1_dinners_proto_rawDescData
 }
 
-var file_motesplats_dinners_v1_dinners_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
+var file_motesplats_dinners_v1_dinners_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
 var file_motesplats_dinners_v1_dinners_proto_msgTypes = make([]protoimpl.MessageInfo, 79)
 var file_motesplats_dinners_v1_dinners_proto_goTypes = []any{
 	(Allergen)(0),                     // 0: motesplats.dinners.v1.Allergen
 	(Composition)(0),                  // 1: motesplats.dinners.v1.Composition
 	(Relation)(0),                     // 2: motesplats.dinners.v1.Relation
 	(HostStatus)(0),                   // 3: motesplats.dinners.v1.HostStatus
-	(UnseatedReason)(0),               // 4: motesplats.dinners.v1.UnseatedReason
-	(JobState)(0),                     // 5: motesplats.dinners.v1.JobState
-	(*Location)(nil),                  // 6: motesplats.dinners.v1.Location
-	(*Dinner)(nil),                    // 7: motesplats.dinners.v1.Dinner
-	(*Kitchen)(nil),                   // 8: motesplats.dinners.v1.Kitchen
-	(*Offer)(nil),                     // 9: motesplats.dinners.v1.Offer
-	(*PartyMember)(nil),               // 10: motesplats.dinners.v1.PartyMember
-	(*SignUp)(nil),                    // 11: motesplats.dinners.v1.SignUp
-	(*ScorePart)(nil),                 // 12: motesplats.dinners.v1.ScorePart
-	(*GuestAttendance)(nil),           // 13: motesplats.dinners.v1.GuestAttendance
-	(*Feedback)(nil),                  // 14: motesplats.dinners.v1.Feedback
-	(*Seating)(nil),                   // 15: motesplats.dinners.v1.Seating
-	(*UnseatedParty)(nil),             // 16: motesplats.dinners.v1.UnseatedParty
-	(*FullDinners)(nil),               // 17: motesplats.dinners.v1.FullDinners
-	(*JobCounts)(nil),                 // 18: motesplats.dinners.v1.JobCounts
-	(*Job)(nil),                       // 19: motesplats.dinners.v1.Job
-	(*CreateOfferRequest)(nil),        // 20: motesplats.dinners.v1.CreateOfferRequest
-	(*CreateOfferResponse)(nil),       // 21: motesplats.dinners.v1.CreateOfferResponse
-	(*GetOfferRequest)(nil),           // 22: motesplats.dinners.v1.GetOfferRequest
-	(*GetOfferResponse)(nil),          // 23: motesplats.dinners.v1.GetOfferResponse
-	(*ListOffersRequest)(nil),         // 24: motesplats.dinners.v1.ListOffersRequest
-	(*ListOffersResponse)(nil),        // 25: motesplats.dinners.v1.ListOffersResponse
-	(*UpdateOfferRequest)(nil),        // 26: motesplats.dinners.v1.UpdateOfferRequest
-	(*UpdateOfferResponse)(nil),       // 27: motesplats.dinners.v1.UpdateOfferResponse
-	(*DeleteOfferRequest)(nil),        // 28: motesplats.dinners.v1.DeleteOfferRequest
-	(*DeleteOfferResponse)(nil),       // 29: motesplats.dinners.v1.DeleteOfferResponse
-	(*CancelDinnerRequest)(nil),       // 30: motesplats.dinners.v1.CancelDinnerRequest
-	(*CancelDinnerResponse)(nil),      // 31: motesplats.dinners.v1.CancelDinnerResponse
-	(*CreateSignUpRequest)(nil),       // 32: motesplats.dinners.v1.CreateSignUpRequest
-	(*CreateSignUpResponse)(nil),      // 33: motesplats.dinners.v1.CreateSignUpResponse
-	(*GetSignUpRequest)(nil),          // 34: motesplats.dinners.v1.GetSignUpRequest
-	(*GetSignUpResponse)(nil),         // 35: motesplats.dinners.v1.GetSignUpResponse
-	(*ListSignUpsRequest)(nil),        // 36: motesplats.dinners.v1.ListSignUpsRequest
-	(*ListSignUpsResponse)(nil),       // 37: motesplats.dinners.v1.ListSignUpsResponse
-	(*UpdateSignUpRequest)(nil),       // 38: motesplats.dinners.v1.UpdateSignUpRequest
-	(*UpdateSignUpResponse)(nil),      // 39: motesplats.dinners.v1.UpdateSignUpResponse
-	(*DeleteSignUpRequest)(nil),       // 40: motesplats.dinners.v1.DeleteSignUpRequest
-	(*DeleteSignUpResponse)(nil),      // 41: motesplats.dinners.v1.DeleteSignUpResponse
-	(*StartMatchingJobRequest)(nil),   // 42: motesplats.dinners.v1.StartMatchingJobRequest
-	(*StartMatchingJobResponse)(nil),  // 43: motesplats.dinners.v1.StartMatchingJobResponse
-	(*GetJobRequest)(nil),             // 44: motesplats.dinners.v1.GetJobRequest
-	(*GetJobResponse)(nil),            // 45: motesplats.dinners.v1.GetJobResponse
-	(*ListJobsRequest)(nil),           // 46: motesplats.dinners.v1.ListJobsRequest
-	(*ListJobsResponse)(nil),          // 47: motesplats.dinners.v1.ListJobsResponse
-	(*WatchJobRequest)(nil),           // 48: motesplats.dinners.v1.WatchJobRequest
-	(*WatchJobResponse)(nil),          // 49: motesplats.dinners.v1.WatchJobResponse
-	(*ListUnseatedRequest)(nil),       // 50: motesplats.dinners.v1.ListUnseatedRequest
-	(*ListUnseatedResponse)(nil),      // 51: motesplats.dinners.v1.ListUnseatedResponse
-	(*GetSeatingRequest)(nil),         // 52: motesplats.dinners.v1.GetSeatingRequest
-	(*GetSeatingResponse)(nil),        // 53: motesplats.dinners.v1.GetSeatingResponse
-	(*ListSeatingsRequest)(nil),       // 54: motesplats.dinners.v1.ListSeatingsRequest
-	(*ListSeatingsResponse)(nil),      // 55: motesplats.dinners.v1.ListSeatingsResponse
-	(*ApproveSeatingRequest)(nil),     // 56: motesplats.dinners.v1.ApproveSeatingRequest
-	(*ApproveSeatingResponse)(nil),    // 57: motesplats.dinners.v1.ApproveSeatingResponse
-	(*RejectSeatingRequest)(nil),      // 58: motesplats.dinners.v1.RejectSeatingRequest
-	(*RejectSeatingResponse)(nil),     // 59: motesplats.dinners.v1.RejectSeatingResponse
-	(*RecordRsvpRequest)(nil),         // 60: motesplats.dinners.v1.RecordRsvpRequest
-	(*RecordRsvpResponse)(nil),        // 61: motesplats.dinners.v1.RecordRsvpResponse
-	(*CancelSeatingRequest)(nil),      // 62: motesplats.dinners.v1.CancelSeatingRequest
-	(*CancelSeatingResponse)(nil),     // 63: motesplats.dinners.v1.CancelSeatingResponse
-	(*RecordAttendanceRequest)(nil),   // 64: motesplats.dinners.v1.RecordAttendanceRequest
-	(*RecordAttendanceResponse)(nil),  // 65: motesplats.dinners.v1.RecordAttendanceResponse
-	(*RecordPastSeatingRequest)(nil),  // 66: motesplats.dinners.v1.RecordPastSeatingRequest
-	(*RecordPastSeatingResponse)(nil), // 67: motesplats.dinners.v1.RecordPastSeatingResponse
-	(*RecordFeedbackRequest)(nil),     // 68: motesplats.dinners.v1.RecordFeedbackRequest
-	(*RecordFeedbackResponse)(nil),    // 69: motesplats.dinners.v1.RecordFeedbackResponse
-	(*GetWaitlistRequest)(nil),        // 70: motesplats.dinners.v1.GetWaitlistRequest
-	(*DateNeed)(nil),                  // 71: motesplats.dinners.v1.DateNeed
-	(*WaitlistRow)(nil),               // 72: motesplats.dinners.v1.WaitlistRow
-	(*GetWaitlistResponse)(nil),       // 73: motesplats.dinners.v1.GetWaitlistResponse
-	(*GetReportRequest)(nil),          // 74: motesplats.dinners.v1.GetReportRequest
-	(*ReportRow)(nil),                 // 75: motesplats.dinners.v1.ReportRow
-	(*RejectReasonCount)(nil),         // 76: motesplats.dinners.v1.RejectReasonCount
-	(*DeclineReasonCount)(nil),        // 77: motesplats.dinners.v1.DeclineReasonCount
-	(*GetReportResponse)(nil),         // 78: motesplats.dinners.v1.GetReportResponse
-	(*PoolGuest)(nil),                 // 79: motesplats.dinners.v1.PoolGuest
-	(*PoolHost)(nil),                  // 80: motesplats.dinners.v1.PoolHost
-	(*JobTable)(nil),                  // 81: motesplats.dinners.v1.JobTable
-	(*JobSnapshot)(nil),               // 82: motesplats.dinners.v1.JobSnapshot
-	(*JobResult)(nil),                 // 83: motesplats.dinners.v1.JobResult
-	(*CountedDinner)(nil),             // 84: motesplats.dinners.v1.CountedDinner
-	(v1.Diet)(0),                      // 85: motesplats.type.v1.Diet
-	(*timestamppb.Timestamp)(nil),     // 86: google.protobuf.Timestamp
-	(v1.SwedishLevel)(0),              // 87: motesplats.type.v1.SwedishLevel
-	(v11.Attendance)(0),               // 88: motesplats.events.v1.Attendance
-	(v11.SeatingStatus)(0),            // 89: motesplats.events.v1.SeatingStatus
-	(v11.DinnerParty)(0),              // 90: motesplats.events.v1.DinnerParty
-	(v11.RsvpDeclineReason)(0),        // 91: motesplats.events.v1.RsvpDeclineReason
-	(v1.Gender)(0),                    // 92: motesplats.type.v1.Gender
-	(v12.RejectReason)(0),             // 93: motesplats.proposal.v1.RejectReason
-	(*fieldmaskpb.FieldMask)(nil),     // 94: google.protobuf.FieldMask
-	(*v1.EquityGroup)(nil),            // 95: motesplats.type.v1.EquityGroup
+	(SeatingCancelReason)(0),          // 4: motesplats.dinners.v1.SeatingCancelReason
+	(UnseatedReason)(0),               // 5: motesplats.dinners.v1.UnseatedReason
+	(JobState)(0),                     // 6: motesplats.dinners.v1.JobState
+	(*Location)(nil),                  // 7: motesplats.dinners.v1.Location
+	(*Dinner)(nil),                    // 8: motesplats.dinners.v1.Dinner
+	(*Kitchen)(nil),                   // 9: motesplats.dinners.v1.Kitchen
+	(*Offer)(nil),                     // 10: motesplats.dinners.v1.Offer
+	(*PartyMember)(nil),               // 11: motesplats.dinners.v1.PartyMember
+	(*SignUp)(nil),                    // 12: motesplats.dinners.v1.SignUp
+	(*ScorePart)(nil),                 // 13: motesplats.dinners.v1.ScorePart
+	(*GuestAttendance)(nil),           // 14: motesplats.dinners.v1.GuestAttendance
+	(*Feedback)(nil),                  // 15: motesplats.dinners.v1.Feedback
+	(*Seating)(nil),                   // 16: motesplats.dinners.v1.Seating
+	(*UnseatedParty)(nil),             // 17: motesplats.dinners.v1.UnseatedParty
+	(*FullDinners)(nil),               // 18: motesplats.dinners.v1.FullDinners
+	(*JobCounts)(nil),                 // 19: motesplats.dinners.v1.JobCounts
+	(*Job)(nil),                       // 20: motesplats.dinners.v1.Job
+	(*CreateOfferRequest)(nil),        // 21: motesplats.dinners.v1.CreateOfferRequest
+	(*CreateOfferResponse)(nil),       // 22: motesplats.dinners.v1.CreateOfferResponse
+	(*GetOfferRequest)(nil),           // 23: motesplats.dinners.v1.GetOfferRequest
+	(*GetOfferResponse)(nil),          // 24: motesplats.dinners.v1.GetOfferResponse
+	(*ListOffersRequest)(nil),         // 25: motesplats.dinners.v1.ListOffersRequest
+	(*ListOffersResponse)(nil),        // 26: motesplats.dinners.v1.ListOffersResponse
+	(*UpdateOfferRequest)(nil),        // 27: motesplats.dinners.v1.UpdateOfferRequest
+	(*UpdateOfferResponse)(nil),       // 28: motesplats.dinners.v1.UpdateOfferResponse
+	(*DeleteOfferRequest)(nil),        // 29: motesplats.dinners.v1.DeleteOfferRequest
+	(*DeleteOfferResponse)(nil),       // 30: motesplats.dinners.v1.DeleteOfferResponse
+	(*CancelDinnerRequest)(nil),       // 31: motesplats.dinners.v1.CancelDinnerRequest
+	(*CancelDinnerResponse)(nil),      // 32: motesplats.dinners.v1.CancelDinnerResponse
+	(*CreateSignUpRequest)(nil),       // 33: motesplats.dinners.v1.CreateSignUpRequest
+	(*CreateSignUpResponse)(nil),      // 34: motesplats.dinners.v1.CreateSignUpResponse
+	(*GetSignUpRequest)(nil),          // 35: motesplats.dinners.v1.GetSignUpRequest
+	(*GetSignUpResponse)(nil),         // 36: motesplats.dinners.v1.GetSignUpResponse
+	(*ListSignUpsRequest)(nil),        // 37: motesplats.dinners.v1.ListSignUpsRequest
+	(*ListSignUpsResponse)(nil),       // 38: motesplats.dinners.v1.ListSignUpsResponse
+	(*UpdateSignUpRequest)(nil),       // 39: motesplats.dinners.v1.UpdateSignUpRequest
+	(*UpdateSignUpResponse)(nil),      // 40: motesplats.dinners.v1.UpdateSignUpResponse
+	(*DeleteSignUpRequest)(nil),       // 41: motesplats.dinners.v1.DeleteSignUpRequest
+	(*DeleteSignUpResponse)(nil),      // 42: motesplats.dinners.v1.DeleteSignUpResponse
+	(*StartMatchingJobRequest)(nil),   // 43: motesplats.dinners.v1.StartMatchingJobRequest
+	(*StartMatchingJobResponse)(nil),  // 44: motesplats.dinners.v1.StartMatchingJobResponse
+	(*GetJobRequest)(nil),             // 45: motesplats.dinners.v1.GetJobRequest
+	(*GetJobResponse)(nil),            // 46: motesplats.dinners.v1.GetJobResponse
+	(*ListJobsRequest)(nil),           // 47: motesplats.dinners.v1.ListJobsRequest
+	(*ListJobsResponse)(nil),          // 48: motesplats.dinners.v1.ListJobsResponse
+	(*WatchJobRequest)(nil),           // 49: motesplats.dinners.v1.WatchJobRequest
+	(*WatchJobResponse)(nil),          // 50: motesplats.dinners.v1.WatchJobResponse
+	(*ListUnseatedRequest)(nil),       // 51: motesplats.dinners.v1.ListUnseatedRequest
+	(*ListUnseatedResponse)(nil),      // 52: motesplats.dinners.v1.ListUnseatedResponse
+	(*GetSeatingRequest)(nil),         // 53: motesplats.dinners.v1.GetSeatingRequest
+	(*GetSeatingResponse)(nil),        // 54: motesplats.dinners.v1.GetSeatingResponse
+	(*ListSeatingsRequest)(nil),       // 55: motesplats.dinners.v1.ListSeatingsRequest
+	(*ListSeatingsResponse)(nil),      // 56: motesplats.dinners.v1.ListSeatingsResponse
+	(*ApproveSeatingRequest)(nil),     // 57: motesplats.dinners.v1.ApproveSeatingRequest
+	(*ApproveSeatingResponse)(nil),    // 58: motesplats.dinners.v1.ApproveSeatingResponse
+	(*RejectSeatingRequest)(nil),      // 59: motesplats.dinners.v1.RejectSeatingRequest
+	(*RejectSeatingResponse)(nil),     // 60: motesplats.dinners.v1.RejectSeatingResponse
+	(*RecordRsvpRequest)(nil),         // 61: motesplats.dinners.v1.RecordRsvpRequest
+	(*RecordRsvpResponse)(nil),        // 62: motesplats.dinners.v1.RecordRsvpResponse
+	(*CancelSeatingRequest)(nil),      // 63: motesplats.dinners.v1.CancelSeatingRequest
+	(*CancelSeatingResponse)(nil),     // 64: motesplats.dinners.v1.CancelSeatingResponse
+	(*RecordAttendanceRequest)(nil),   // 65: motesplats.dinners.v1.RecordAttendanceRequest
+	(*RecordAttendanceResponse)(nil),  // 66: motesplats.dinners.v1.RecordAttendanceResponse
+	(*RecordPastSeatingRequest)(nil),  // 67: motesplats.dinners.v1.RecordPastSeatingRequest
+	(*RecordPastSeatingResponse)(nil), // 68: motesplats.dinners.v1.RecordPastSeatingResponse
+	(*RecordFeedbackRequest)(nil),     // 69: motesplats.dinners.v1.RecordFeedbackRequest
+	(*RecordFeedbackResponse)(nil),    // 70: motesplats.dinners.v1.RecordFeedbackResponse
+	(*GetWaitlistRequest)(nil),        // 71: motesplats.dinners.v1.GetWaitlistRequest
+	(*DateNeed)(nil),                  // 72: motesplats.dinners.v1.DateNeed
+	(*WaitlistRow)(nil),               // 73: motesplats.dinners.v1.WaitlistRow
+	(*GetWaitlistResponse)(nil),       // 74: motesplats.dinners.v1.GetWaitlistResponse
+	(*GetReportRequest)(nil),          // 75: motesplats.dinners.v1.GetReportRequest
+	(*ReportRow)(nil),                 // 76: motesplats.dinners.v1.ReportRow
+	(*RejectReasonCount)(nil),         // 77: motesplats.dinners.v1.RejectReasonCount
+	(*DeclineReasonCount)(nil),        // 78: motesplats.dinners.v1.DeclineReasonCount
+	(*GetReportResponse)(nil),         // 79: motesplats.dinners.v1.GetReportResponse
+	(*PoolGuest)(nil),                 // 80: motesplats.dinners.v1.PoolGuest
+	(*PoolHost)(nil),                  // 81: motesplats.dinners.v1.PoolHost
+	(*JobTable)(nil),                  // 82: motesplats.dinners.v1.JobTable
+	(*JobSnapshot)(nil),               // 83: motesplats.dinners.v1.JobSnapshot
+	(*JobResult)(nil),                 // 84: motesplats.dinners.v1.JobResult
+	(*CountedDinner)(nil),             // 85: motesplats.dinners.v1.CountedDinner
+	(v1.Diet)(0),                      // 86: motesplats.type.v1.Diet
+	(*timestamppb.Timestamp)(nil),     // 87: google.protobuf.Timestamp
+	(v1.SwedishLevel)(0),              // 88: motesplats.type.v1.SwedishLevel
+	(v11.Attendance)(0),               // 89: motesplats.events.v1.Attendance
+	(v11.SeatingStatus)(0),            // 90: motesplats.events.v1.SeatingStatus
+	(v11.DinnerParty)(0),              // 91: motesplats.events.v1.DinnerParty
+	(v11.RsvpDeclineReason)(0),        // 92: motesplats.events.v1.RsvpDeclineReason
+	(v1.Gender)(0),                    // 93: motesplats.type.v1.Gender
+	(v12.RejectReason)(0),             // 94: motesplats.proposal.v1.RejectReason
+	(*fieldmaskpb.FieldMask)(nil),     // 95: google.protobuf.FieldMask
+	(*v1.EquityGroup)(nil),            // 96: motesplats.type.v1.EquityGroup
 }
 var file_motesplats_dinners_v1_dinners_proto_depIdxs = []int32{
-	85,  // 0: motesplats.dinners.v1.Kitchen.diets:type_name -> motesplats.type.v1.Diet
+	86,  // 0: motesplats.dinners.v1.Kitchen.diets:type_name -> motesplats.type.v1.Diet
 	0,   // 1: motesplats.dinners.v1.Kitchen.allergens_handled:type_name -> motesplats.dinners.v1.Allergen
-	7,   // 2: motesplats.dinners.v1.Offer.dinners:type_name -> motesplats.dinners.v1.Dinner
-	8,   // 3: motesplats.dinners.v1.Offer.kitchen:type_name -> motesplats.dinners.v1.Kitchen
+	8,   // 2: motesplats.dinners.v1.Offer.dinners:type_name -> motesplats.dinners.v1.Dinner
+	9,   // 3: motesplats.dinners.v1.Offer.kitchen:type_name -> motesplats.dinners.v1.Kitchen
 	1,   // 4: motesplats.dinners.v1.Offer.composition:type_name -> motesplats.dinners.v1.Composition
-	6,   // 5: motesplats.dinners.v1.Offer.location:type_name -> motesplats.dinners.v1.Location
-	86,  // 6: motesplats.dinners.v1.Offer.create_time:type_name -> google.protobuf.Timestamp
+	7,   // 5: motesplats.dinners.v1.Offer.location:type_name -> motesplats.dinners.v1.Location
+	87,  // 6: motesplats.dinners.v1.Offer.create_time:type_name -> google.protobuf.Timestamp
 	3,   // 7: motesplats.dinners.v1.Offer.host_status:type_name -> motesplats.dinners.v1.HostStatus
 	2,   // 8: motesplats.dinners.v1.PartyMember.relation:type_name -> motesplats.dinners.v1.Relation
-	10,  // 9: motesplats.dinners.v1.SignUp.party:type_name -> motesplats.dinners.v1.PartyMember
-	85,  // 10: motesplats.dinners.v1.SignUp.diets:type_name -> motesplats.type.v1.Diet
+	11,  // 9: motesplats.dinners.v1.SignUp.party:type_name -> motesplats.dinners.v1.PartyMember
+	86,  // 10: motesplats.dinners.v1.SignUp.diets:type_name -> motesplats.type.v1.Diet
 	0,   // 11: motesplats.dinners.v1.SignUp.allergens:type_name -> motesplats.dinners.v1.Allergen
-	87,  // 12: motesplats.dinners.v1.SignUp.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
+	88,  // 12: motesplats.dinners.v1.SignUp.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
 	1,   // 13: motesplats.dinners.v1.SignUp.composition:type_name -> motesplats.dinners.v1.Composition
-	6,   // 14: motesplats.dinners.v1.SignUp.location:type_name -> motesplats.dinners.v1.Location
-	86,  // 15: motesplats.dinners.v1.SignUp.create_time:type_name -> google.protobuf.Timestamp
-	88,  // 16: motesplats.dinners.v1.GuestAttendance.attendance:type_name -> motesplats.events.v1.Attendance
-	89,  // 17: motesplats.dinners.v1.Seating.status:type_name -> motesplats.events.v1.SeatingStatus
-	12,  // 18: motesplats.dinners.v1.Seating.score_parts:type_name -> motesplats.dinners.v1.ScorePart
-	86,  // 19: motesplats.dinners.v1.Seating.propose_time:type_name -> google.protobuf.Timestamp
-	86,  // 20: motesplats.dinners.v1.Seating.invite_time:type_name -> google.protobuf.Timestamp
-	86,  // 21: motesplats.dinners.v1.Seating.rsvp_deadline:type_name -> google.protobuf.Timestamp
-	86,  // 22: motesplats.dinners.v1.Seating.guest_accept_time:type_name -> google.protobuf.Timestamp
-	86,  // 23: motesplats.dinners.v1.Seating.host_accept_time:type_name -> google.protobuf.Timestamp
-	86,  // 24: motesplats.dinners.v1.Seating.decide_time:type_name -> google.protobuf.Timestamp
-	90,  // 25: motesplats.dinners.v1.Seating.declined_by:type_name -> motesplats.events.v1.DinnerParty
-	91,  // 26: motesplats.dinners.v1.Seating.decline_reason:type_name -> motesplats.events.v1.RsvpDeclineReason
-	13,  // 27: motesplats.dinners.v1.Seating.attendance:type_name -> motesplats.dinners.v1.GuestAttendance
-	14,  // 28: motesplats.dinners.v1.Seating.guest_feedback:type_name -> motesplats.dinners.v1.Feedback
-	14,  // 29: motesplats.dinners.v1.Seating.host_feedback:type_name -> motesplats.dinners.v1.Feedback
-	92,  // 30: motesplats.dinners.v1.Seating.participant_gender:type_name -> motesplats.type.v1.Gender
-	86,  // 31: motesplats.dinners.v1.Seating.sign_up_time:type_name -> google.protobuf.Timestamp
-	93,  // 32: motesplats.dinners.v1.Seating.reject_reason:type_name -> motesplats.proposal.v1.RejectReason
-	4,   // 33: motesplats.dinners.v1.UnseatedParty.reason:type_name -> motesplats.dinners.v1.UnseatedReason
-	17,  // 34: motesplats.dinners.v1.UnseatedParty.full_dinners:type_name -> motesplats.dinners.v1.FullDinners
-	5,   // 35: motesplats.dinners.v1.Job.state:type_name -> motesplats.dinners.v1.JobState
-	18,  // 36: motesplats.dinners.v1.Job.counts:type_name -> motesplats.dinners.v1.JobCounts
-	86,  // 37: motesplats.dinners.v1.Job.create_time:type_name -> google.protobuf.Timestamp
-	86,  // 38: motesplats.dinners.v1.Job.start_time:type_name -> google.protobuf.Timestamp
-	86,  // 39: motesplats.dinners.v1.Job.finish_time:type_name -> google.protobuf.Timestamp
-	9,   // 40: motesplats.dinners.v1.CreateOfferRequest.offer:type_name -> motesplats.dinners.v1.Offer
-	9,   // 41: motesplats.dinners.v1.CreateOfferResponse.offer:type_name -> motesplats.dinners.v1.Offer
-	9,   // 42: motesplats.dinners.v1.GetOfferResponse.offer:type_name -> motesplats.dinners.v1.Offer
-	9,   // 43: motesplats.dinners.v1.ListOffersResponse.offers:type_name -> motesplats.dinners.v1.Offer
-	9,   // 44: motesplats.dinners.v1.UpdateOfferRequest.offer:type_name -> motesplats.dinners.v1.Offer
-	94,  // 45: motesplats.dinners.v1.UpdateOfferRequest.update_mask:type_name -> google.protobuf.FieldMask
-	9,   // 46: motesplats.dinners.v1.UpdateOfferResponse.offer:type_name -> motesplats.dinners.v1.Offer
-	9,   // 47: motesplats.dinners.v1.CancelDinnerResponse.offer:type_name -> motesplats.dinners.v1.Offer
-	11,  // 48: motesplats.dinners.v1.CreateSignUpRequest.sign_up:type_name -> motesplats.dinners.v1.SignUp
-	11,  // 49: motesplats.dinners.v1.CreateSignUpResponse.sign_up:type_name -> motesplats.dinners.v1.SignUp
-	11,  // 50: motesplats.dinners.v1.GetSignUpResponse.sign_up:type_name -> motesplats.dinners.v1.SignUp
-	11,  // 51: motesplats.dinners.v1.ListSignUpsResponse.sign_ups:type_name -> motesplats.dinners.v1.SignUp
-	11,  // 52: motesplats.dinners.v1.UpdateSignUpRequest.sign_up:type_name -> motesplats.dinners.v1.SignUp
-	94,  // 53: motesplats.dinners.v1.UpdateSignUpRequest.update_mask:type_name -> google.protobuf.FieldMask
-	11,  // 54: motesplats.dinners.v1.UpdateSignUpResponse.sign_up:type_name -> motesplats.dinners.v1.SignUp
-	19,  // 55: motesplats.dinners.v1.StartMatchingJobResponse.job:type_name -> motesplats.dinners.v1.Job
-	19,  // 56: motesplats.dinners.v1.GetJobResponse.job:type_name -> motesplats.dinners.v1.Job
-	19,  // 57: motesplats.dinners.v1.ListJobsResponse.jobs:type_name -> motesplats.dinners.v1.Job
-	19,  // 58: motesplats.dinners.v1.WatchJobResponse.job:type_name -> motesplats.dinners.v1.Job
-	16,  // 59: motesplats.dinners.v1.ListUnseatedResponse.unseated:type_name -> motesplats.dinners.v1.UnseatedParty
-	17,  // 60: motesplats.dinners.v1.ListUnseatedResponse.full_dinners:type_name -> motesplats.dinners.v1.FullDinners
-	15,  // 61: motesplats.dinners.v1.GetSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	89,  // 62: motesplats.dinners.v1.ListSeatingsRequest.statuses:type_name -> motesplats.events.v1.SeatingStatus
-	15,  // 63: motesplats.dinners.v1.ListSeatingsResponse.seatings:type_name -> motesplats.dinners.v1.Seating
-	15,  // 64: motesplats.dinners.v1.ApproveSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	93,  // 65: motesplats.dinners.v1.RejectSeatingRequest.reason:type_name -> motesplats.proposal.v1.RejectReason
-	15,  // 66: motesplats.dinners.v1.RejectSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	90,  // 67: motesplats.dinners.v1.RecordRsvpRequest.party:type_name -> motesplats.events.v1.DinnerParty
-	91,  // 68: motesplats.dinners.v1.RecordRsvpRequest.decline_reason:type_name -> motesplats.events.v1.RsvpDeclineReason
-	15,  // 69: motesplats.dinners.v1.RecordRsvpResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	15,  // 70: motesplats.dinners.v1.CancelSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	13,  // 71: motesplats.dinners.v1.RecordAttendanceRequest.attendance:type_name -> motesplats.dinners.v1.GuestAttendance
-	15,  // 72: motesplats.dinners.v1.RecordAttendanceResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	15,  // 73: motesplats.dinners.v1.RecordPastSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	90,  // 74: motesplats.dinners.v1.RecordFeedbackRequest.party:type_name -> motesplats.events.v1.DinnerParty
-	14,  // 75: motesplats.dinners.v1.RecordFeedbackRequest.feedback:type_name -> motesplats.dinners.v1.Feedback
-	15,  // 76: motesplats.dinners.v1.RecordFeedbackResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	71,  // 77: motesplats.dinners.v1.WaitlistRow.need_by_date:type_name -> motesplats.dinners.v1.DateNeed
-	72,  // 78: motesplats.dinners.v1.GetWaitlistResponse.rows:type_name -> motesplats.dinners.v1.WaitlistRow
-	76,  // 79: motesplats.dinners.v1.ReportRow.rejected:type_name -> motesplats.dinners.v1.RejectReasonCount
-	77,  // 80: motesplats.dinners.v1.ReportRow.declined:type_name -> motesplats.dinners.v1.DeclineReasonCount
-	93,  // 81: motesplats.dinners.v1.RejectReasonCount.reason:type_name -> motesplats.proposal.v1.RejectReason
-	91,  // 82: motesplats.dinners.v1.DeclineReasonCount.reason:type_name -> motesplats.events.v1.RsvpDeclineReason
-	75,  // 83: motesplats.dinners.v1.GetReportResponse.rows:type_name -> motesplats.dinners.v1.ReportRow
-	95,  // 84: motesplats.dinners.v1.GetReportResponse.equity:type_name -> motesplats.type.v1.EquityGroup
-	92,  // 85: motesplats.dinners.v1.PoolGuest.gender:type_name -> motesplats.type.v1.Gender
-	86,  // 86: motesplats.dinners.v1.PoolGuest.event_time:type_name -> google.protobuf.Timestamp
-	86,  // 87: motesplats.dinners.v1.PoolHost.event_time:type_name -> google.protobuf.Timestamp
-	11,  // 88: motesplats.dinners.v1.JobSnapshot.sign_ups:type_name -> motesplats.dinners.v1.SignUp
-	9,   // 89: motesplats.dinners.v1.JobSnapshot.offers:type_name -> motesplats.dinners.v1.Offer
-	81,  // 90: motesplats.dinners.v1.JobSnapshot.tables:type_name -> motesplats.dinners.v1.JobTable
-	16,  // 91: motesplats.dinners.v1.JobResult.unseated:type_name -> motesplats.dinners.v1.UnseatedParty
-	17,  // 92: motesplats.dinners.v1.JobResult.full_dinners:type_name -> motesplats.dinners.v1.FullDinners
-	84,  // 93: motesplats.dinners.v1.JobResult.counted_dinners:type_name -> motesplats.dinners.v1.CountedDinner
-	20,  // 94: motesplats.dinners.v1.DinnerService.CreateOffer:input_type -> motesplats.dinners.v1.CreateOfferRequest
-	22,  // 95: motesplats.dinners.v1.DinnerService.GetOffer:input_type -> motesplats.dinners.v1.GetOfferRequest
-	24,  // 96: motesplats.dinners.v1.DinnerService.ListOffers:input_type -> motesplats.dinners.v1.ListOffersRequest
-	26,  // 97: motesplats.dinners.v1.DinnerService.UpdateOffer:input_type -> motesplats.dinners.v1.UpdateOfferRequest
-	28,  // 98: motesplats.dinners.v1.DinnerService.DeleteOffer:input_type -> motesplats.dinners.v1.DeleteOfferRequest
-	30,  // 99: motesplats.dinners.v1.DinnerService.CancelDinner:input_type -> motesplats.dinners.v1.CancelDinnerRequest
-	32,  // 100: motesplats.dinners.v1.DinnerService.CreateSignUp:input_type -> motesplats.dinners.v1.CreateSignUpRequest
-	34,  // 101: motesplats.dinners.v1.DinnerService.GetSignUp:input_type -> motesplats.dinners.v1.GetSignUpRequest
-	36,  // 102: motesplats.dinners.v1.DinnerService.ListSignUps:input_type -> motesplats.dinners.v1.ListSignUpsRequest
-	38,  // 103: motesplats.dinners.v1.DinnerService.UpdateSignUp:input_type -> motesplats.dinners.v1.UpdateSignUpRequest
-	40,  // 104: motesplats.dinners.v1.DinnerService.DeleteSignUp:input_type -> motesplats.dinners.v1.DeleteSignUpRequest
-	42,  // 105: motesplats.dinners.v1.DinnerService.StartMatchingJob:input_type -> motesplats.dinners.v1.StartMatchingJobRequest
-	44,  // 106: motesplats.dinners.v1.DinnerService.GetJob:input_type -> motesplats.dinners.v1.GetJobRequest
-	46,  // 107: motesplats.dinners.v1.DinnerService.ListJobs:input_type -> motesplats.dinners.v1.ListJobsRequest
-	48,  // 108: motesplats.dinners.v1.DinnerService.WatchJob:input_type -> motesplats.dinners.v1.WatchJobRequest
-	50,  // 109: motesplats.dinners.v1.DinnerService.ListUnseated:input_type -> motesplats.dinners.v1.ListUnseatedRequest
-	52,  // 110: motesplats.dinners.v1.DinnerService.GetSeating:input_type -> motesplats.dinners.v1.GetSeatingRequest
-	54,  // 111: motesplats.dinners.v1.DinnerService.ListSeatings:input_type -> motesplats.dinners.v1.ListSeatingsRequest
-	56,  // 112: motesplats.dinners.v1.DinnerService.ApproveSeating:input_type -> motesplats.dinners.v1.ApproveSeatingRequest
-	58,  // 113: motesplats.dinners.v1.DinnerService.RejectSeating:input_type -> motesplats.dinners.v1.RejectSeatingRequest
-	60,  // 114: motesplats.dinners.v1.DinnerService.RecordRsvp:input_type -> motesplats.dinners.v1.RecordRsvpRequest
-	62,  // 115: motesplats.dinners.v1.DinnerService.CancelSeating:input_type -> motesplats.dinners.v1.CancelSeatingRequest
-	64,  // 116: motesplats.dinners.v1.DinnerService.RecordAttendance:input_type -> motesplats.dinners.v1.RecordAttendanceRequest
-	66,  // 117: motesplats.dinners.v1.DinnerService.RecordPastSeating:input_type -> motesplats.dinners.v1.RecordPastSeatingRequest
-	68,  // 118: motesplats.dinners.v1.DinnerService.RecordFeedback:input_type -> motesplats.dinners.v1.RecordFeedbackRequest
-	70,  // 119: motesplats.dinners.v1.DinnerService.GetWaitlist:input_type -> motesplats.dinners.v1.GetWaitlistRequest
-	74,  // 120: motesplats.dinners.v1.DinnerService.GetReport:input_type -> motesplats.dinners.v1.GetReportRequest
-	21,  // 121: motesplats.dinners.v1.DinnerService.CreateOffer:output_type -> motesplats.dinners.v1.CreateOfferResponse
-	23,  // 122: motesplats.dinners.v1.DinnerService.GetOffer:output_type -> motesplats.dinners.v1.GetOfferResponse
-	25,  // 123: motesplats.dinners.v1.DinnerService.ListOffers:output_type -> motesplats.dinners.v1.ListOffersResponse
-	27,  // 124: motesplats.dinners.v1.DinnerService.UpdateOffer:output_type -> motesplats.dinners.v1.UpdateOfferResponse
-	29,  // 125: motesplats.dinners.v1.DinnerService.DeleteOffer:output_type -> motesplats.dinners.v1.DeleteOfferResponse
-	31,  // 126: motesplats.dinners.v1.DinnerService.CancelDinner:output_type -> motesplats.dinners.v1.CancelDinnerResponse
-	33,  // 127: motesplats.dinners.v1.DinnerService.CreateSignUp:output_type -> motesplats.dinners.v1.CreateSignUpResponse
-	35,  // 128: motesplats.dinners.v1.DinnerService.GetSignUp:output_type -> motesplats.dinners.v1.GetSignUpResponse
-	37,  // 129: motesplats.dinners.v1.DinnerService.ListSignUps:output_type -> motesplats.dinners.v1.ListSignUpsResponse
-	39,  // 130: motesplats.dinners.v1.DinnerService.UpdateSignUp:output_type -> motesplats.dinners.v1.UpdateSignUpResponse
-	41,  // 131: motesplats.dinners.v1.DinnerService.DeleteSignUp:output_type -> motesplats.dinners.v1.DeleteSignUpResponse
-	43,  // 132: motesplats.dinners.v1.DinnerService.StartMatchingJob:output_type -> motesplats.dinners.v1.StartMatchingJobResponse
-	45,  // 133: motesplats.dinners.v1.DinnerService.GetJob:output_type -> motesplats.dinners.v1.GetJobResponse
-	47,  // 134: motesplats.dinners.v1.DinnerService.ListJobs:output_type -> motesplats.dinners.v1.ListJobsResponse
-	49,  // 135: motesplats.dinners.v1.DinnerService.WatchJob:output_type -> motesplats.dinners.v1.WatchJobResponse
-	51,  // 136: motesplats.dinners.v1.DinnerService.ListUnseated:output_type -> motesplats.dinners.v1.ListUnseatedResponse
-	53,  // 137: motesplats.dinners.v1.DinnerService.GetSeating:output_type -> motesplats.dinners.v1.GetSeatingResponse
-	55,  // 138: motesplats.dinners.v1.DinnerService.ListSeatings:output_type -> motesplats.dinners.v1.ListSeatingsResponse
-	57,  // 139: motesplats.dinners.v1.DinnerService.ApproveSeating:output_type -> motesplats.dinners.v1.ApproveSeatingResponse
-	59,  // 140: motesplats.dinners.v1.DinnerService.RejectSeating:output_type -> motesplats.dinners.v1.RejectSeatingResponse
-	61,  // 141: motesplats.dinners.v1.DinnerService.RecordRsvp:output_type -> motesplats.dinners.v1.RecordRsvpResponse
-	63,  // 142: motesplats.dinners.v1.DinnerService.CancelSeating:output_type -> motesplats.dinners.v1.CancelSeatingResponse
-	65,  // 143: motesplats.dinners.v1.DinnerService.RecordAttendance:output_type -> motesplats.dinners.v1.RecordAttendanceResponse
-	67,  // 144: motesplats.dinners.v1.DinnerService.RecordPastSeating:output_type -> motesplats.dinners.v1.RecordPastSeatingResponse
-	69,  // 145: motesplats.dinners.v1.DinnerService.RecordFeedback:output_type -> motesplats.dinners.v1.RecordFeedbackResponse
-	73,  // 146: motesplats.dinners.v1.DinnerService.GetWaitlist:output_type -> motesplats.dinners.v1.GetWaitlistResponse
-	78,  // 147: motesplats.dinners.v1.DinnerService.GetReport:output_type -> motesplats.dinners.v1.GetReportResponse
-	121, // [121:148] is the sub-list for method output_type
-	94,  // [94:121] is the sub-list for method input_type
-	94,  // [94:94] is the sub-list for extension type_name
-	94,  // [94:94] is the sub-list for extension extendee
-	0,   // [0:94] is the sub-list for field type_name
+	7,   // 14: motesplats.dinners.v1.SignUp.location:type_name -> motesplats.dinners.v1.Location
+	87,  // 15: motesplats.dinners.v1.SignUp.create_time:type_name -> google.protobuf.Timestamp
+	89,  // 16: motesplats.dinners.v1.GuestAttendance.attendance:type_name -> motesplats.events.v1.Attendance
+	90,  // 17: motesplats.dinners.v1.Seating.status:type_name -> motesplats.events.v1.SeatingStatus
+	13,  // 18: motesplats.dinners.v1.Seating.score_parts:type_name -> motesplats.dinners.v1.ScorePart
+	87,  // 19: motesplats.dinners.v1.Seating.propose_time:type_name -> google.protobuf.Timestamp
+	87,  // 20: motesplats.dinners.v1.Seating.invite_time:type_name -> google.protobuf.Timestamp
+	87,  // 21: motesplats.dinners.v1.Seating.rsvp_deadline:type_name -> google.protobuf.Timestamp
+	87,  // 22: motesplats.dinners.v1.Seating.guest_accept_time:type_name -> google.protobuf.Timestamp
+	87,  // 23: motesplats.dinners.v1.Seating.host_accept_time:type_name -> google.protobuf.Timestamp
+	87,  // 24: motesplats.dinners.v1.Seating.decide_time:type_name -> google.protobuf.Timestamp
+	91,  // 25: motesplats.dinners.v1.Seating.declined_by:type_name -> motesplats.events.v1.DinnerParty
+	92,  // 26: motesplats.dinners.v1.Seating.decline_reason:type_name -> motesplats.events.v1.RsvpDeclineReason
+	14,  // 27: motesplats.dinners.v1.Seating.attendance:type_name -> motesplats.dinners.v1.GuestAttendance
+	15,  // 28: motesplats.dinners.v1.Seating.guest_feedback:type_name -> motesplats.dinners.v1.Feedback
+	15,  // 29: motesplats.dinners.v1.Seating.host_feedback:type_name -> motesplats.dinners.v1.Feedback
+	93,  // 30: motesplats.dinners.v1.Seating.participant_gender:type_name -> motesplats.type.v1.Gender
+	87,  // 31: motesplats.dinners.v1.Seating.sign_up_time:type_name -> google.protobuf.Timestamp
+	94,  // 32: motesplats.dinners.v1.Seating.reject_reason:type_name -> motesplats.proposal.v1.RejectReason
+	4,   // 33: motesplats.dinners.v1.Seating.cancel_reason:type_name -> motesplats.dinners.v1.SeatingCancelReason
+	5,   // 34: motesplats.dinners.v1.UnseatedParty.reason:type_name -> motesplats.dinners.v1.UnseatedReason
+	18,  // 35: motesplats.dinners.v1.UnseatedParty.full_dinners:type_name -> motesplats.dinners.v1.FullDinners
+	6,   // 36: motesplats.dinners.v1.Job.state:type_name -> motesplats.dinners.v1.JobState
+	19,  // 37: motesplats.dinners.v1.Job.counts:type_name -> motesplats.dinners.v1.JobCounts
+	87,  // 38: motesplats.dinners.v1.Job.create_time:type_name -> google.protobuf.Timestamp
+	87,  // 39: motesplats.dinners.v1.Job.start_time:type_name -> google.protobuf.Timestamp
+	87,  // 40: motesplats.dinners.v1.Job.finish_time:type_name -> google.protobuf.Timestamp
+	10,  // 41: motesplats.dinners.v1.CreateOfferRequest.offer:type_name -> motesplats.dinners.v1.Offer
+	10,  // 42: motesplats.dinners.v1.CreateOfferResponse.offer:type_name -> motesplats.dinners.v1.Offer
+	10,  // 43: motesplats.dinners.v1.GetOfferResponse.offer:type_name -> motesplats.dinners.v1.Offer
+	10,  // 44: motesplats.dinners.v1.ListOffersResponse.offers:type_name -> motesplats.dinners.v1.Offer
+	10,  // 45: motesplats.dinners.v1.UpdateOfferRequest.offer:type_name -> motesplats.dinners.v1.Offer
+	95,  // 46: motesplats.dinners.v1.UpdateOfferRequest.update_mask:type_name -> google.protobuf.FieldMask
+	10,  // 47: motesplats.dinners.v1.UpdateOfferResponse.offer:type_name -> motesplats.dinners.v1.Offer
+	10,  // 48: motesplats.dinners.v1.CancelDinnerResponse.offer:type_name -> motesplats.dinners.v1.Offer
+	12,  // 49: motesplats.dinners.v1.CreateSignUpRequest.sign_up:type_name -> motesplats.dinners.v1.SignUp
+	12,  // 50: motesplats.dinners.v1.CreateSignUpResponse.sign_up:type_name -> motesplats.dinners.v1.SignUp
+	12,  // 51: motesplats.dinners.v1.GetSignUpResponse.sign_up:type_name -> motesplats.dinners.v1.SignUp
+	12,  // 52: motesplats.dinners.v1.ListSignUpsResponse.sign_ups:type_name -> motesplats.dinners.v1.SignUp
+	12,  // 53: motesplats.dinners.v1.UpdateSignUpRequest.sign_up:type_name -> motesplats.dinners.v1.SignUp
+	95,  // 54: motesplats.dinners.v1.UpdateSignUpRequest.update_mask:type_name -> google.protobuf.FieldMask
+	12,  // 55: motesplats.dinners.v1.UpdateSignUpResponse.sign_up:type_name -> motesplats.dinners.v1.SignUp
+	20,  // 56: motesplats.dinners.v1.StartMatchingJobResponse.job:type_name -> motesplats.dinners.v1.Job
+	20,  // 57: motesplats.dinners.v1.GetJobResponse.job:type_name -> motesplats.dinners.v1.Job
+	20,  // 58: motesplats.dinners.v1.ListJobsResponse.jobs:type_name -> motesplats.dinners.v1.Job
+	20,  // 59: motesplats.dinners.v1.WatchJobResponse.job:type_name -> motesplats.dinners.v1.Job
+	17,  // 60: motesplats.dinners.v1.ListUnseatedResponse.unseated:type_name -> motesplats.dinners.v1.UnseatedParty
+	18,  // 61: motesplats.dinners.v1.ListUnseatedResponse.full_dinners:type_name -> motesplats.dinners.v1.FullDinners
+	16,  // 62: motesplats.dinners.v1.GetSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
+	90,  // 63: motesplats.dinners.v1.ListSeatingsRequest.statuses:type_name -> motesplats.events.v1.SeatingStatus
+	16,  // 64: motesplats.dinners.v1.ListSeatingsResponse.seatings:type_name -> motesplats.dinners.v1.Seating
+	16,  // 65: motesplats.dinners.v1.ApproveSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
+	94,  // 66: motesplats.dinners.v1.RejectSeatingRequest.reason:type_name -> motesplats.proposal.v1.RejectReason
+	16,  // 67: motesplats.dinners.v1.RejectSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
+	91,  // 68: motesplats.dinners.v1.RecordRsvpRequest.party:type_name -> motesplats.events.v1.DinnerParty
+	92,  // 69: motesplats.dinners.v1.RecordRsvpRequest.decline_reason:type_name -> motesplats.events.v1.RsvpDeclineReason
+	16,  // 70: motesplats.dinners.v1.RecordRsvpResponse.seating:type_name -> motesplats.dinners.v1.Seating
+	16,  // 71: motesplats.dinners.v1.CancelSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
+	14,  // 72: motesplats.dinners.v1.RecordAttendanceRequest.attendance:type_name -> motesplats.dinners.v1.GuestAttendance
+	16,  // 73: motesplats.dinners.v1.RecordAttendanceResponse.seating:type_name -> motesplats.dinners.v1.Seating
+	16,  // 74: motesplats.dinners.v1.RecordPastSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
+	91,  // 75: motesplats.dinners.v1.RecordFeedbackRequest.party:type_name -> motesplats.events.v1.DinnerParty
+	15,  // 76: motesplats.dinners.v1.RecordFeedbackRequest.feedback:type_name -> motesplats.dinners.v1.Feedback
+	16,  // 77: motesplats.dinners.v1.RecordFeedbackResponse.seating:type_name -> motesplats.dinners.v1.Seating
+	72,  // 78: motesplats.dinners.v1.WaitlistRow.need_by_date:type_name -> motesplats.dinners.v1.DateNeed
+	73,  // 79: motesplats.dinners.v1.GetWaitlistResponse.rows:type_name -> motesplats.dinners.v1.WaitlistRow
+	77,  // 80: motesplats.dinners.v1.ReportRow.rejected:type_name -> motesplats.dinners.v1.RejectReasonCount
+	78,  // 81: motesplats.dinners.v1.ReportRow.declined:type_name -> motesplats.dinners.v1.DeclineReasonCount
+	94,  // 82: motesplats.dinners.v1.RejectReasonCount.reason:type_name -> motesplats.proposal.v1.RejectReason
+	92,  // 83: motesplats.dinners.v1.DeclineReasonCount.reason:type_name -> motesplats.events.v1.RsvpDeclineReason
+	76,  // 84: motesplats.dinners.v1.GetReportResponse.rows:type_name -> motesplats.dinners.v1.ReportRow
+	96,  // 85: motesplats.dinners.v1.GetReportResponse.equity:type_name -> motesplats.type.v1.EquityGroup
+	93,  // 86: motesplats.dinners.v1.PoolGuest.gender:type_name -> motesplats.type.v1.Gender
+	87,  // 87: motesplats.dinners.v1.PoolGuest.event_time:type_name -> google.protobuf.Timestamp
+	87,  // 88: motesplats.dinners.v1.PoolHost.event_time:type_name -> google.protobuf.Timestamp
+	12,  // 89: motesplats.dinners.v1.JobSnapshot.sign_ups:type_name -> motesplats.dinners.v1.SignUp
+	10,  // 90: motesplats.dinners.v1.JobSnapshot.offers:type_name -> motesplats.dinners.v1.Offer
+	82,  // 91: motesplats.dinners.v1.JobSnapshot.tables:type_name -> motesplats.dinners.v1.JobTable
+	17,  // 92: motesplats.dinners.v1.JobResult.unseated:type_name -> motesplats.dinners.v1.UnseatedParty
+	18,  // 93: motesplats.dinners.v1.JobResult.full_dinners:type_name -> motesplats.dinners.v1.FullDinners
+	85,  // 94: motesplats.dinners.v1.JobResult.counted_dinners:type_name -> motesplats.dinners.v1.CountedDinner
+	21,  // 95: motesplats.dinners.v1.DinnerService.CreateOffer:input_type -> motesplats.dinners.v1.CreateOfferRequest
+	23,  // 96: motesplats.dinners.v1.DinnerService.GetOffer:input_type -> motesplats.dinners.v1.GetOfferRequest
+	25,  // 97: motesplats.dinners.v1.DinnerService.ListOffers:input_type -> motesplats.dinners.v1.ListOffersRequest
+	27,  // 98: motesplats.dinners.v1.DinnerService.UpdateOffer:input_type -> motesplats.dinners.v1.UpdateOfferRequest
+	29,  // 99: motesplats.dinners.v1.DinnerService.DeleteOffer:input_type -> motesplats.dinners.v1.DeleteOfferRequest
+	31,  // 100: motesplats.dinners.v1.DinnerService.CancelDinner:input_type -> motesplats.dinners.v1.CancelDinnerRequest
+	33,  // 101: motesplats.dinners.v1.DinnerService.CreateSignUp:input_type -> motesplats.dinners.v1.CreateSignUpRequest
+	35,  // 102: motesplats.dinners.v1.DinnerService.GetSignUp:input_type -> motesplats.dinners.v1.GetSignUpRequest
+	37,  // 103: motesplats.dinners.v1.DinnerService.ListSignUps:input_type -> motesplats.dinners.v1.ListSignUpsRequest
+	39,  // 104: motesplats.dinners.v1.DinnerService.UpdateSignUp:input_type -> motesplats.dinners.v1.UpdateSignUpRequest
+	41,  // 105: motesplats.dinners.v1.DinnerService.DeleteSignUp:input_type -> motesplats.dinners.v1.DeleteSignUpRequest
+	43,  // 106: motesplats.dinners.v1.DinnerService.StartMatchingJob:input_type -> motesplats.dinners.v1.StartMatchingJobRequest
+	45,  // 107: motesplats.dinners.v1.DinnerService.GetJob:input_type -> motesplats.dinners.v1.GetJobRequest
+	47,  // 108: motesplats.dinners.v1.DinnerService.ListJobs:input_type -> motesplats.dinners.v1.ListJobsRequest
+	49,  // 109: motesplats.dinners.v1.DinnerService.WatchJob:input_type -> motesplats.dinners.v1.WatchJobRequest
+	51,  // 110: motesplats.dinners.v1.DinnerService.ListUnseated:input_type -> motesplats.dinners.v1.ListUnseatedRequest
+	53,  // 111: motesplats.dinners.v1.DinnerService.GetSeating:input_type -> motesplats.dinners.v1.GetSeatingRequest
+	55,  // 112: motesplats.dinners.v1.DinnerService.ListSeatings:input_type -> motesplats.dinners.v1.ListSeatingsRequest
+	57,  // 113: motesplats.dinners.v1.DinnerService.ApproveSeating:input_type -> motesplats.dinners.v1.ApproveSeatingRequest
+	59,  // 114: motesplats.dinners.v1.DinnerService.RejectSeating:input_type -> motesplats.dinners.v1.RejectSeatingRequest
+	61,  // 115: motesplats.dinners.v1.DinnerService.RecordRsvp:input_type -> motesplats.dinners.v1.RecordRsvpRequest
+	63,  // 116: motesplats.dinners.v1.DinnerService.CancelSeating:input_type -> motesplats.dinners.v1.CancelSeatingRequest
+	65,  // 117: motesplats.dinners.v1.DinnerService.RecordAttendance:input_type -> motesplats.dinners.v1.RecordAttendanceRequest
+	67,  // 118: motesplats.dinners.v1.DinnerService.RecordPastSeating:input_type -> motesplats.dinners.v1.RecordPastSeatingRequest
+	69,  // 119: motesplats.dinners.v1.DinnerService.RecordFeedback:input_type -> motesplats.dinners.v1.RecordFeedbackRequest
+	71,  // 120: motesplats.dinners.v1.DinnerService.GetWaitlist:input_type -> motesplats.dinners.v1.GetWaitlistRequest
+	75,  // 121: motesplats.dinners.v1.DinnerService.GetReport:input_type -> motesplats.dinners.v1.GetReportRequest
+	22,  // 122: motesplats.dinners.v1.DinnerService.CreateOffer:output_type -> motesplats.dinners.v1.CreateOfferResponse
+	24,  // 123: motesplats.dinners.v1.DinnerService.GetOffer:output_type -> motesplats.dinners.v1.GetOfferResponse
+	26,  // 124: motesplats.dinners.v1.DinnerService.ListOffers:output_type -> motesplats.dinners.v1.ListOffersResponse
+	28,  // 125: motesplats.dinners.v1.DinnerService.UpdateOffer:output_type -> motesplats.dinners.v1.UpdateOfferResponse
+	30,  // 126: motesplats.dinners.v1.DinnerService.DeleteOffer:output_type -> motesplats.dinners.v1.DeleteOfferResponse
+	32,  // 127: motesplats.dinners.v1.DinnerService.CancelDinner:output_type -> motesplats.dinners.v1.CancelDinnerResponse
+	34,  // 128: motesplats.dinners.v1.DinnerService.CreateSignUp:output_type -> motesplats.dinners.v1.CreateSignUpResponse
+	36,  // 129: motesplats.dinners.v1.DinnerService.GetSignUp:output_type -> motesplats.dinners.v1.GetSignUpResponse
+	38,  // 130: motesplats.dinners.v1.DinnerService.ListSignUps:output_type -> motesplats.dinners.v1.ListSignUpsResponse
+	40,  // 131: motesplats.dinners.v1.DinnerService.UpdateSignUp:output_type -> motesplats.dinners.v1.UpdateSignUpResponse
+	42,  // 132: motesplats.dinners.v1.DinnerService.DeleteSignUp:output_type -> motesplats.dinners.v1.DeleteSignUpResponse
+	44,  // 133: motesplats.dinners.v1.DinnerService.StartMatchingJob:output_type -> motesplats.dinners.v1.StartMatchingJobResponse
+	46,  // 134: motesplats.dinners.v1.DinnerService.GetJob:output_type -> motesplats.dinners.v1.GetJobResponse
+	48,  // 135: motesplats.dinners.v1.DinnerService.ListJobs:output_type -> motesplats.dinners.v1.ListJobsResponse
+	50,  // 136: motesplats.dinners.v1.DinnerService.WatchJob:output_type -> motesplats.dinners.v1.WatchJobResponse
+	52,  // 137: motesplats.dinners.v1.DinnerService.ListUnseated:output_type -> motesplats.dinners.v1.ListUnseatedResponse
+	54,  // 138: motesplats.dinners.v1.DinnerService.GetSeating:output_type -> motesplats.dinners.v1.GetSeatingResponse
+	56,  // 139: motesplats.dinners.v1.DinnerService.ListSeatings:output_type -> motesplats.dinners.v1.ListSeatingsResponse
+	58,  // 140: motesplats.dinners.v1.DinnerService.ApproveSeating:output_type -> motesplats.dinners.v1.ApproveSeatingResponse
+	60,  // 141: motesplats.dinners.v1.DinnerService.RejectSeating:output_type -> motesplats.dinners.v1.RejectSeatingResponse
+	62,  // 142: motesplats.dinners.v1.DinnerService.RecordRsvp:output_type -> motesplats.dinners.v1.RecordRsvpResponse
+	64,  // 143: motesplats.dinners.v1.DinnerService.CancelSeating:output_type -> motesplats.dinners.v1.CancelSeatingResponse
+	66,  // 144: motesplats.dinners.v1.DinnerService.RecordAttendance:output_type -> motesplats.dinners.v1.RecordAttendanceResponse
+	68,  // 145: motesplats.dinners.v1.DinnerService.RecordPastSeating:output_type -> motesplats.dinners.v1.RecordPastSeatingResponse
+	70,  // 146: motesplats.dinners.v1.DinnerService.RecordFeedback:output_type -> motesplats.dinners.v1.RecordFeedbackResponse
+	74,  // 147: motesplats.dinners.v1.DinnerService.GetWaitlist:output_type -> motesplats.dinners.v1.GetWaitlistResponse
+	79,  // 148: motesplats.dinners.v1.DinnerService.GetReport:output_type -> motesplats.dinners.v1.GetReportResponse
+	122, // [122:149] is the sub-list for method output_type
+	95,  // [95:122] is the sub-list for method input_type
+	95,  // [95:95] is the sub-list for extension type_name
+	95,  // [95:95] is the sub-list for extension extendee
+	0,   // [0:95] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_dinners_v1_dinners_proto_init() }
@@ -6870,7 +6978,7 @@ func file_motesplats_dinners_v1_dinners_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_motesplats_dinners_v1_dinners_proto_rawDesc), len(file_motesplats_dinners_v1_dinners_proto_rawDesc)),
-			NumEnums:      6,
+			NumEnums:      7,
 			NumMessages:   79,
 			NumExtensions: 0,
 			NumServices:   1,

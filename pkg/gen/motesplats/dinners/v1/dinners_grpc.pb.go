@@ -81,8 +81,11 @@ type DinnerServiceClient interface {
 	// (FAILED_PRECONDITION; cancel a date or make a new offer). Dates are
 	// changed by CancelDinner and new offers. Existing seatings stay.
 	UpdateOffer(ctx context.Context, in *UpdateOfferRequest, opts ...grpc.CallOption) (*UpdateOfferResponse, error)
-	// DeleteOffer removes an offer; its open and confirmed seatings are
-	// cancelled and their guests wait again.
+	// DeleteOffer removes an offer; its open and confirmed seatings at its
+	// dinners from today on are cancelled and their guests wait again. At a
+	// dinner whose day has passed (Sweden's day) open seatings are closed,
+	// confirmed ones stay confirmed, awaiting attendance, and held ones held:
+	// the report still counts those dinners held (ADR 0280).
 	DeleteOffer(ctx context.Context, in *DeleteOfferRequest, opts ...grpc.CallOption) (*DeleteOfferResponse, error)
 	// CancelDinner cancels one date of an offer (the host cannot make it):
 	// its seatings are cancelled, the seats freed and the guests wait again.
@@ -135,7 +138,9 @@ type DinnerServiceClient interface {
 	RecordRsvp(ctx context.Context, in *RecordRsvpRequest, opts ...grpc.CallOption) (*RecordRsvpResponse, error)
 	// CancelSeating cancels a confirmed seating on the guest's behalf and
 	// frees its seats; within the late-cancel window it counts as a late
-	// cancellation.
+	// cancellation. The same cancel sent again (a retry whose answer was
+	// lost) answers OK with the seating, changing and publishing nothing
+	// (see CancelSeatingRequest.request_id, ADR 0280).
 	CancelSeating(ctx context.Context, in *CancelSeatingRequest, opts ...grpc.CallOption) (*CancelSeatingResponse, error)
 	// RecordAttendance records, for a confirmed seating on or after its
 	// date, what happened with each guest; the seating becomes held.
@@ -147,7 +152,8 @@ type DinnerServiceClient interface {
 	// lacks it. Attendance and feedback then go the usual way. Idempotent:
 	// the seating's id derives from sign-up, offer and date. A party is at
 	// one dinner an evening: a second dinner for the party on that date is
-	// FailedPrecondition. An offer takes at most 366 dinners before today;
+	// FailedPrecondition. A record whose call died before its confirmation
+	// (left proposed) is finished by the same call again (ADR 0280). An offer takes at most 366 dinners before today;
 	// past that, offer_id is InvalidArgument (ADR 0277).
 	RecordPastSeating(ctx context.Context, in *RecordPastSeatingRequest, opts ...grpc.CallOption) (*RecordPastSeatingResponse, error)
 	// RecordFeedback records the short structured feedback of the guest or
@@ -474,8 +480,11 @@ type DinnerServiceServer interface {
 	// (FAILED_PRECONDITION; cancel a date or make a new offer). Dates are
 	// changed by CancelDinner and new offers. Existing seatings stay.
 	UpdateOffer(context.Context, *UpdateOfferRequest) (*UpdateOfferResponse, error)
-	// DeleteOffer removes an offer; its open and confirmed seatings are
-	// cancelled and their guests wait again.
+	// DeleteOffer removes an offer; its open and confirmed seatings at its
+	// dinners from today on are cancelled and their guests wait again. At a
+	// dinner whose day has passed (Sweden's day) open seatings are closed,
+	// confirmed ones stay confirmed, awaiting attendance, and held ones held:
+	// the report still counts those dinners held (ADR 0280).
 	DeleteOffer(context.Context, *DeleteOfferRequest) (*DeleteOfferResponse, error)
 	// CancelDinner cancels one date of an offer (the host cannot make it):
 	// its seatings are cancelled, the seats freed and the guests wait again.
@@ -528,7 +537,9 @@ type DinnerServiceServer interface {
 	RecordRsvp(context.Context, *RecordRsvpRequest) (*RecordRsvpResponse, error)
 	// CancelSeating cancels a confirmed seating on the guest's behalf and
 	// frees its seats; within the late-cancel window it counts as a late
-	// cancellation.
+	// cancellation. The same cancel sent again (a retry whose answer was
+	// lost) answers OK with the seating, changing and publishing nothing
+	// (see CancelSeatingRequest.request_id, ADR 0280).
 	CancelSeating(context.Context, *CancelSeatingRequest) (*CancelSeatingResponse, error)
 	// RecordAttendance records, for a confirmed seating on or after its
 	// date, what happened with each guest; the seating becomes held.
@@ -540,7 +551,8 @@ type DinnerServiceServer interface {
 	// lacks it. Attendance and feedback then go the usual way. Idempotent:
 	// the seating's id derives from sign-up, offer and date. A party is at
 	// one dinner an evening: a second dinner for the party on that date is
-	// FailedPrecondition. An offer takes at most 366 dinners before today;
+	// FailedPrecondition. A record whose call died before its confirmation
+	// (left proposed) is finished by the same call again (ADR 0280). An offer takes at most 366 dinners before today;
 	// past that, offer_id is InvalidArgument (ADR 0277).
 	RecordPastSeating(context.Context, *RecordPastSeatingRequest) (*RecordPastSeatingResponse, error)
 	// RecordFeedback records the short structured feedback of the guest or
