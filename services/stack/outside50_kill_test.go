@@ -167,15 +167,9 @@ func TestOutside50_PastSeatingKilledAfterTheWrite(t *testing.T) {
 		t.Fatalf("after the kill: %v, want the seating created before the kill", err)
 	}
 	t.Logf("after the kill the seating is %v", res.GetSeating().GetStatus())
-	// Known (ADR 0281, sent to the dinners' owner): the retry is refused
-	// "went another way; this one is SEATING_STATUS_PROPOSED" for good
-	// (two days on, the seating is still proposed and holds the evening
-	// against every host). The test skips on exactly that answer until
-	// RecordPastSeating finishes its own half-done record; any other
-	// answer is asserted below.
-	if _, err := k.record(k.offer1); err != nil && strings.Contains(status.Convert(err).Message(), "went another way; this one is SEATING_STATUS_PROPOSED") {
-		t.Skipf("FINDING (dinners, ADR 0281): a record killed after its proposal is refused on retry: %v", err)
-	}
+	// ADR 0281 found the retry refused "went another way; this one is
+	// SEATING_STATUS_PROPOSED" for good; since ADR 0280 the retry finishes
+	// its own half-done record.
 	got, err := k.record(k.offer1)
 	if err != nil {
 		t.Errorf("the retry of the killed record: %v, want the seating confirmed", err)
