@@ -62,7 +62,7 @@ func writeSeedBanner(out io.Writer, m seedMade) {
 	}
 	fmt.Fprintf(out, "  dinners        %d offers, %d sign-ups\n", m.offers, m.signUps)
 	if m.held+m.toRecord > 0 {
-		fmt.Fprintf(out, "  dinners held   %d before today in %s: %d with attendance and feedback, %d to record\n",
+		fmt.Fprintf(out, "  dinners held   %d before today in %s: %d with attendance recorded, %d to record\n",
 			m.held+m.toRecord, heldDinnersOrg, m.held, m.toRecord)
 	}
 }

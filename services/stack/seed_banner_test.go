@@ -32,7 +32,7 @@ func TestSeedBannerListsWhatItMade(t *testing.T) {
 		"Arbetsgivarringen Nord               66 places: 2480: ar 10",
 		"Flyktingguiderna Väst                66 places: 1480: ar 10",
 		"dinners        41 offers, 170 sign-ups",
-		"dinners held   5 before today in Invitationsdepartementet Stockholm: 2 with attendance and feedback, 3 to record",
+		"dinners held   5 before today in Invitationsdepartementet Stockholm: 2 with attendance recorded, 3 to record",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("banner lacks %q:\n%s", want, out)

@@ -147,12 +147,22 @@ func recordHeld(ctx context.Context, dc dinnersv1.DinnerServiceClient, p *dinner
 // (attendance recorded) and confirmed (attendance still to record). A
 // failed read leaves the counts at zero: the banner then says nothing.
 func (d *dinnerSeed) countHeld(ctx context.Context, dc dinnersv1.DinnerServiceClient, today time.Time) {
-	res, err := dc.ListSeatings(ctx, &dinnersv1.ListSeatingsRequest{PageSize: 500, Statuses: []eventsv1.SeatingStatus{
-		eventsv1.SeatingStatus_SEATING_STATUS_CONFIRMED, eventsv1.SeatingStatus_SEATING_STATUS_HELD}})
-	if err != nil {
-		return
+	req := &dinnersv1.ListSeatingsRequest{PageSize: 500, Statuses: []eventsv1.SeatingStatus{
+		eventsv1.SeatingStatus_SEATING_STATUS_CONFIRMED, eventsv1.SeatingStatus_SEATING_STATUS_HELD}}
+	var all []*dinnersv1.Seating
+	// Every page: a seed run after jobs and records can hold more than one.
+	for {
+		res, err := dc.ListSeatings(ctx, req)
+		if err != nil {
+			d.held, d.toRecord = 0, 0
+			return
+		}
+		all = append(all, res.GetSeatings()...)
+		if req.PageToken = res.GetNextPageToken(); req.PageToken == "" {
+			break
+		}
 	}
-	for _, p := range res.GetSeatings() {
+	for _, p := range all {
 		if p.GetOrganisationId() != d.heldOrg || p.GetDate() >= today.Format(time.DateOnly) {
 			continue
 		}

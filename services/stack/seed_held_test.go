@@ -56,7 +56,7 @@ func TestStack_SeedHoldsDinners(t *testing.T) {
 		if err := seed(ctx, cfg, args, &out); err != nil {
 			t.Fatalf("seed %d: %v\n%s", run, err, out.String())
 		}
-		if !strings.Contains(out.String(), "dinners held   5 before today in Invitationsdepartementet Stockholm: 2 with attendance and feedback, 3 to record") {
+		if !strings.Contains(out.String(), "dinners held   5 before today in Invitationsdepartementet Stockholm: 2 with attendance recorded, 3 to record") {
 			t.Errorf("seed %d: the banner does not name the held dinners:\n%s", run+1, out.String())
 		}
 		out.Reset()
