@@ -211,14 +211,41 @@ func Query(v *apperr.Validator, field, s string) []string {
 	return words
 }
 
-// Match reports whether every word of a search is a token of names: the
-// check of a record found through one word's term against the others.
+// Match reports whether every word of a search begins a word of names
+// (is the word, or a prefix of at least MinPrefix letters), each search
+// word its own name word: the check of a record found through one word's
+// term against the others. "Tesfay Tesfaye" is not every Tesfaye (both
+// words would begin the one word "tesfaye"); a user typing two words means
+// two words of the name.
 func Match(words []string, names ...string) bool {
-	tokens := Tokens(names...)
-	for _, w := range words {
-		if !slices.Contains(tokens, w) {
-			return false
-		}
+	var of []string
+	for _, n := range names {
+		of = append(of, Words(n)...)
 	}
-	return true
+	used := make([]bool, len(of))
+	// At most MaxWords search words against a name's few words: trying
+	// each assignment is cheap, and a greedy one fails "tes tesfaye"
+	// against "Tesfaye Tesfay" when "tes" takes "tesfaye" first.
+	var fit func(i int) bool
+	fit = func(i int) bool {
+		if i == len(words) {
+			return true
+		}
+		for j, w := range of {
+			if !used[j] && begins(words[i], w) {
+				used[j] = true
+				if fit(i + 1) {
+					return true
+				}
+				used[j] = false
+			}
+		}
+		return false
+	}
+	return fit(0)
+}
+
+// begins reports whether q is w or one of w's indexed prefixes (Tokens).
+func begins(q, w string) bool {
+	return q == w || (strings.HasPrefix(w, q) && utf8.RuneCountInString(q) >= MinPrefix)
 }

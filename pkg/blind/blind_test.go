@@ -87,6 +87,25 @@ func TestTerms(t *testing.T) {
 			t.Errorf("term %q", term)
 		}
 	}
+	// Each search word its own name word: two words beginning one word
+	// are not a match, the same words over two words are, whichever the
+	// first word would take greedily.
+	for _, c := range []struct {
+		words []string
+		names []string
+		want  bool
+	}{
+		{[]string{"tesfay", "tesfaye"}, []string{"Tesfaye", "Abraha"}, false},
+		{[]string{"tesfay", "tesfaye"}, []string{"Tesfay", "Tesfaye"}, true},
+		{[]string{"tes", "tesfaye"}, []string{"Tesfaye", "Tesfay"}, true},
+		{[]string{"anna", "anna"}, []string{"Anna", "Berg"}, false},
+		{[]string{"an", "berg"}, []string{"Anna", "Berg"}, false},
+		{[]string{"ann", "ber"}, []string{"Anna Maria", "Berg"}, true},
+	} {
+		if got := Match(c.words, c.names...); got != c.want {
+			t.Errorf("Match(%q, %q) = %v, want %v", c.words, c.names, got, c.want)
+		}
+	}
 	if !Match([]string{"asa", "obe"}, "Åsa", "Öberg") || Match([]string{"asa", "kim"}, "Åsa", "Öberg") {
 		t.Error("Match")
 	}
