@@ -86,6 +86,16 @@ func TestRecordPastSeatingGateway(t *testing.T) {
 	if err != nil || !strings.Contains(out, "bekräftad: Leila Haddad hos Karin Lindgren den "+day(5)+" 17:30") || !strings.Contains(out, "mp dinners attendance") {
 		t.Fatalf("mp as an admin: %v %q", err, out)
 	}
+	// Sent again once its attendance is in: the seating as it is, and no
+	// hint to record what is recorded.
+	if _, err := coord.dinners.RecordAttendance(ctx, connect.NewRequest(&gatewayv1.RecordAttendanceRequest{Id: strings.Fields(out)[0],
+		Attendance: []*dinnersv1.GuestAttendance{{Member: 0, Attendance: eventsv1.Attendance_ATTENDANCE_CAME}, {Member: 1, Attendance: eventsv1.Attendance_ATTENDANCE_CAME}}})); err != nil {
+		t.Fatal(err)
+	}
+	again, err := mpAs(t, adir, "", "sv", "dinners", "record-held", "-time", "17:30", su, offer, day(5))
+	if err != nil || !strings.Contains(again, "Leila Haddad hos Karin Lindgren den "+day(5)+" 17:30") || strings.Contains(again, "mp dinners attendance") {
+		t.Errorf("mp record-held again after the attendance: %v %q, want the held seating without the attendance hint", err, again)
+	}
 
 	// The web: the coordinator gets what an address no route serves gets,
 	// form or not.
