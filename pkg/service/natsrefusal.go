@@ -31,19 +31,8 @@ func natsPresentsCert(c *tls.Config) bool {
 // says only "connection closed by remote" or "tls: bad certificate"
 // (outside50, ADR 0281).
 func natsClientCertProblem(c *tls.Config, now time.Time) string {
-	var pair *tls.Certificate
-	switch {
-	case c == nil:
-	case c.GetClientCertificate != nil:
-		pair, _ = c.GetClientCertificate(&tls.CertificateRequestInfo{})
-	case len(c.Certificates) > 0:
-		pair = &c.Certificates[0]
-	}
-	if pair == nil || len(pair.Certificate) == 0 {
-		return ""
-	}
-	leaf, err := x509.ParseCertificate(pair.Certificate[0])
-	if err != nil {
+	pair, leaf := natsClientPair(c)
+	if leaf == nil {
 		return ""
 	}
 	renew := "renew it with the server's CA (make renew-certs under make up; docs/runbook.md, Renewing NATS' certificates): " +

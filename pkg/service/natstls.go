@@ -109,9 +109,10 @@ func fileStamp(name string) string {
 	return fmt.Sprint(fi.Size(), fi.ModTime().UnixNano())
 }
 
-// natsClientNotAfter is when the client certificate c presents at its
-// next handshake expires; zero when c presents none.
-func natsClientNotAfter(c *tls.Config) time.Time {
+// natsClientPair is the certificate c presents at its next handshake
+// (the renewing reader's when set: the files as they are now), with its
+// leaf parsed; nil when c presents none or it does not parse.
+func natsClientPair(c *tls.Config) (*tls.Certificate, *x509.Certificate) {
 	var pair *tls.Certificate
 	switch {
 	case c == nil:
@@ -121,16 +122,25 @@ func natsClientNotAfter(c *tls.Config) time.Time {
 		pair = &c.Certificates[0]
 	}
 	if pair == nil || len(pair.Certificate) == 0 {
-		return time.Time{}
+		return nil, nil
 	}
 	leaf := pair.Leaf
 	if leaf == nil {
 		var err error
 		if leaf, err = x509.ParseCertificate(pair.Certificate[0]); err != nil {
-			return time.Time{}
+			return nil, nil
 		}
 	}
-	return leaf.NotAfter
+	return pair, leaf
+}
+
+// natsClientNotAfter is when the client certificate c presents at its
+// next handshake expires; zero when c presents none.
+func natsClientNotAfter(c *tls.Config) time.Time {
+	if _, leaf := natsClientPair(c); leaf != nil {
+		return leaf.NotAfter
+	}
+	return time.Time{}
 }
 
 // natsTLSFrom reads NATS_CA_FILE, NATS_CERT_FILE and NATS_KEY_FILE: nil
