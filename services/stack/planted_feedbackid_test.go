@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -9,9 +8,7 @@ import (
 
 	dinnersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
-	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
-	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
 
@@ -98,47 +95,10 @@ func plantedFeedbackID(t *testing.T, unsealed bool) {
 		!slices.Equal(s.GetReplacedGuestFeedbackRequests(), g[:1]) || !slices.Equal(s.GetReplacedHostFeedbackRequests(), h[:1]) {
 		t.Fatalf("the held seating does not hold the planted request ids: %v", s)
 	}
-	if _, err := c.p.GetParticipant(ctx, &participantsv1.GetParticipantRequest{Id: pp.guest}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.v.GetVolunteer(ctx, &volunteersv1.GetVolunteerRequest{Id: pp.host}); err != nil {
-		t.Fatal(err)
-	}
-	testutil.CheckFor(t, 10*time.Second, 100*time.Millisecond, func() error {
-		if found := inRedis(t, ctx, redisURL, []string{pp.gp.GetGivenName(), pp.hv.GetGivenName()}); len(found) < 2 {
-			return fmt.Errorf("Redis holds %v, want the guest's and the host's reads: the Redis search cannot see values", found)
-		}
-		return nil
-	})
 	planted := append(slices.Clone(mg.all), mh.all...)
-	if unsealed {
-		stop()
-		if found := onDisk(t, planted, dir); len(found) != len(planted) {
-			t.Fatalf("unsealed: found %d of %d planted values on disk (%v): the raw grep cannot see them", len(found), len(planted), found)
-		}
+	if !eraseHeldPeople(t, ctx, l, c, pp, dc, seating, planted, plantedRun{dir, redisURL, logs, spans, stop, unsealed}) {
 		return
 	}
-	for _, v := range planted {
-		if strings.Contains(logs.String(), v) {
-			t.Errorf("before the erasure: planted value %s in the logs", v)
-		}
-	}
-	if found := inSpans(spans, planted); len(found) > 0 {
-		t.Errorf("before the erasure: planted values in spans: %v", found)
-	}
-	if _, err := c.p.EraseParticipant(ctx, &participantsv1.EraseParticipantRequest{Id: pp.guest}); err != nil {
-		t.Fatalf("erase guest: %v", err)
-	}
-	if _, err := c.v.EraseVolunteer(ctx, &volunteersv1.EraseVolunteerRequest{Id: pp.host}); err != nil {
-		t.Fatalf("erase host: %v", err)
-	}
-	settleProgrammes(t, ctx, l)
-	testutil.CheckFor(t, 30*time.Second, 100*time.Millisecond, func() error {
-		if _, err := dc.GetSeating(ctx, &dinnersv1.GetSeatingRequest{Id: seating}); err == nil {
-			return fmt.Errorf("the erased guest's held seating is still there")
-		}
-		return nil
-	})
 	stop()
 	searchPlanted(t, ctx, "feedback request ids", planted, dir, redisURL, logs, spans)
 	if !strings.Contains(logs.String(), `"serving"`) || len(spans.GetSpans()) == 0 {

@@ -193,3 +193,65 @@ func searchPlanted(t *testing.T, ctx context.Context, who string, m []string, di
 		t.Errorf("%s erased: planted values in spans: %v", who, found)
 	}
 }
+
+// plantedRun is what a planted test's stack leaves to search (where it
+// keeps data, what it captured) and how to stop it.
+type plantedRun struct {
+	dir, redisURL string
+	logs          *testutil.LogBuffer
+	spans         *tracetest.InMemoryExporter
+	stop          func()
+	unsealed      bool
+}
+
+// eraseHeldPeople is the middle of a planted test of a held dinner: the
+// guest and the host of pp are read back and seen in Redis (so a Redis
+// search can fail), then either the unsealed control stops the stack and
+// finds every planted value on disk (false: the control is done), or the
+// logs and spans are seen to hold none yet, both people are erased and the
+// guest's held seating is waited out of dc (true: stop and search next).
+func eraseHeldPeople(t *testing.T, ctx context.Context, l *Listening, c clients, pp programmePeople,
+	dc dinnersv1.DinnerServiceClient, seating string, planted []string, r plantedRun) bool {
+	t.Helper()
+	if _, err := c.p.GetParticipant(ctx, &participantsv1.GetParticipantRequest{Id: pp.guest}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.v.GetVolunteer(ctx, &volunteersv1.GetVolunteerRequest{Id: pp.host}); err != nil {
+		t.Fatal(err)
+	}
+	testutil.CheckFor(t, 10*time.Second, 100*time.Millisecond, func() error {
+		if found := inRedis(t, ctx, r.redisURL, []string{pp.gp.GetGivenName(), pp.hv.GetGivenName()}); len(found) < 2 {
+			return fmt.Errorf("Redis holds %v, want the guest's and the host's reads: the Redis search cannot see values", found)
+		}
+		return nil
+	})
+	if r.unsealed {
+		r.stop()
+		if found := onDisk(t, planted, r.dir); len(found) != len(planted) {
+			t.Fatalf("unsealed: found %d of %d planted values on disk (%v): the raw grep cannot see them", len(found), len(planted), found)
+		}
+		return false
+	}
+	for _, v := range planted {
+		if strings.Contains(r.logs.String(), v) {
+			t.Errorf("before the erasure: planted value %s in the logs", v)
+		}
+	}
+	if found := inSpans(r.spans, planted); len(found) > 0 {
+		t.Errorf("before the erasure: planted values in spans: %v", found)
+	}
+	if _, err := c.p.EraseParticipant(ctx, &participantsv1.EraseParticipantRequest{Id: pp.guest}); err != nil {
+		t.Fatalf("erase guest: %v", err)
+	}
+	if _, err := c.v.EraseVolunteer(ctx, &volunteersv1.EraseVolunteerRequest{Id: pp.host}); err != nil {
+		t.Fatalf("erase host: %v", err)
+	}
+	settleProgrammes(t, ctx, l)
+	testutil.CheckFor(t, 30*time.Second, 100*time.Millisecond, func() error {
+		if _, err := dc.GetSeating(ctx, &dinnersv1.GetSeatingRequest{Id: seating}); err == nil {
+			return fmt.Errorf("the erased guest's held seating is still there")
+		}
+		return nil
+	})
+	return true
+}
