@@ -39,24 +39,15 @@ func runbookBlockLine(t *testing.T, prefix string) string {
 	return ""
 }
 
-// stackAndNATS builds bin/stack alone (this test runs keygen, not the
-// services) and takes .tmp/bin's nats-server, or the one mustBinaries
-// builds (CI's clean clone has no .tmp/bin).
+// stackAndNATS is the package's bin/stack and nats-server (mustBinaries):
+// this test runs keygen, not the services, but a bin/stack of its own was
+// a second build of every service, without -race, so nothing the test
+// binary's compile left in the cache served it (over 3 minutes of a
+// package's run on a clean clone, ADR 0278).
 func stackAndNATS(t *testing.T) (stack, natsServer string) {
 	t.Helper()
-	stack = filepath.Join(t.TempDir(), "stack")
-	cmd := exec.Command("go", "build", "-o", stack, "./services/stack")
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./services/stack: %v\n%s", err, out)
-	}
-	if natsServer = filepath.Join(root, ".tmp", "bin", "nats-server"); fileExists(natsServer) {
-		return stack, natsServer
-	}
-	// A clean clone has neither: mustBinaries builds the version
-	// pkg/go.mod pins, once for the package's tests.
-	_, natsServer = mustBinaries(t)
-	return stack, natsServer
+	bin, natsServer := mustBinaries(t)
+	return filepath.Join(bin, "stack"), natsServer
 }
 
 // shortServerCert replaces dir's tls.crt and tls.key with a certificate
@@ -164,9 +155,10 @@ func servedSerial(t *testing.T, url string, auth service.NATSAuth) *big.Int {
 // replaced Secret reaches the pods) and rolls (not OnDelete), so the
 // runbook's `rollout restart` takes it.
 func TestNATSTLS_RenewalAsTheRunbookSays(t *testing.T) {
+	t.Parallel()
 	built := time.Now()
 	stack, natsServer := stackAndNATS(t)
-	t.Logf("bin/stack built in %v", time.Since(built).Round(time.Second))
+	t.Logf("bin/stack ready (mustBinaries) in %v", time.Since(built).Round(time.Second))
 	work := t.TempDir()
 	shell := func(line string) string {
 		t.Helper()

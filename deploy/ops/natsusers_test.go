@@ -30,6 +30,7 @@ import (
 // violation, and every process still runs. A grant that lacks what its
 // service does fails here (ADR 0226 names the one taken out to see it).
 func TestNATSUsers_TheServicesRunAsTheirOwn(t *testing.T) {
+	t.Parallel()
 	pw, err := layout.NewNATSPasswords()
 	if err != nil {
 		t.Fatal(err)

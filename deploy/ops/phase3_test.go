@@ -34,6 +34,7 @@ import (
 // erased, a participant of before is erased (their key, claimed,
 // shredded in the participants' bucket) and nats-server refused nothing.
 func TestUpgrade_Phase3(t *testing.T) {
+	t.Parallel()
 	dir, m := openUpgradeFixture(t)
 	// Phase 2 twice (each service started once, then once more, in the
 	// owners' mode): the keys of before left after the second are the

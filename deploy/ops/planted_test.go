@@ -38,6 +38,7 @@ import (
 // people's ids (ADR 0191). The values are found in Redis and the ids in
 // Jaeger before the erasure, so the searches can fail.
 func TestPlanted_SeparateProcesses(t *testing.T) {
+	t.Parallel()
 	s := mustUpWith(t, layout.Options{NATSNodes: 1, Jaeger: mustJaeger(t), Replicas: 1,
 		Services: []string{"participants", "volunteers", "dinners", "gateway"}})
 	gp, _ := s.Proc("gateway")

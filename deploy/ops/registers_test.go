@@ -62,6 +62,7 @@ func listed(ctx context.Context, pc participantsv1.ParticipantServiceClient, org
 // after, by Get and by List (its index), and one request id sent to both
 // at once must make one record.
 func TestRegisters_TwoReplicasReadTheirWrites(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts the layout")
 	}

@@ -49,6 +49,7 @@ var rollOrder = []string{"participants", "volunteers", "mentoring-1", "mentoring
 // no bucket; at the end every key of before is claimed, a new matching
 // job runs and no process logged an error.
 func TestUpgrade_RollingSharedKeyBuckets(t *testing.T) {
+	t.Parallel()
 	older := os.Getenv(olderBinEnv)
 	if older == "" {
 		t.Skipf("%s is not set: it names an older release's binaries (see ADR 0244)", olderBinEnv)
