@@ -148,7 +148,7 @@ func TestUp_KillNineInsideTheJobs(t *testing.T) {
 						break
 					}
 					if attempt == 3 {
-						t.Fatalf("%s: in %d jobs the result was stored before the kill inside the Forget lock landed", p.name, attempt)
+						t.Fatalf("%s: in %d jobs the job ended before the kill at \"propose\" or inside the Forget lock landed", p.name, attempt)
 					}
 					seedMore(t, p.replicas...)
 				}
@@ -199,8 +199,8 @@ type heldProposal struct {
 // once, so the kill lands inside the lock's hold). It checks the job's
 // end (see TestUp_KillNineInsideTheJobs). request is the start's
 // request id; landed is false when the runner had stored the result
-// and freed the lock before the last kill reached it (the end is
-// checked all the same).
+// and freed the lock before the last kill reached it, or the job had
+// ended before the kill at "propose" (the end is checked all the same).
 func (s *system) killInsideJob(t *testing.T, p programmeJob, request string) (id string, landed bool) {
 	t.Helper()
 	ctx := testutil.Context(t)
@@ -219,6 +219,7 @@ func (s *system) killInsideJob(t *testing.T, p programmeJob, request string) (id
 	// "propose" on: watched from that kill, before anyone can run the
 	// job again, so its first taking is the result's.
 	var lock jetstream.KeyWatcher
+	missed := false // the job ended before the kill at "propose"
 	for _, point := range []string{"start", "propose", "result"} {
 		runner := s.awaitRunner(t, p, id, seen)
 		other := otherOf(p.replicas, runner)
@@ -252,7 +253,16 @@ func (s *system) killInsideJob(t *testing.T, p programmeJob, request string) (id
 			lock = s.watchForgetLock(t, p.name)
 		}
 		if point == "propose" && at.done {
-			t.Fatalf("%s job %s ended before %s could be killed at %q: grow the seed", p.name, id, runner, point)
+			// The job wrote its proposals and ended between two reads
+			// of its record (its short phase under CI's load, 2026-12-08):
+			// this job is checked as it ended, and the caller seeds more
+			// and tries a new job, as for a kill at "result" too late.
+			t.Logf("%s job %s ended before %s could be killed at %q: checked, and a new job tries again", p.name, id, runner, point)
+			missed = true
+			if err := s.Restart(ctx, runner); err != nil {
+				t.Fatal(err)
+			}
+			break
 		}
 		if point == "result" && at.done {
 			t.Logf("%s job %s: %s had stored the result and freed the Forget lock before its kill landed", p.name, id, runner)
@@ -325,7 +335,7 @@ func (s *system) killInsideJob(t *testing.T, p programmeJob, request string) (id
 	if len(got) < written {
 		t.Errorf("%s job %s: %d proposals at the end, %d were written before a kill", p.name, id, len(got), written)
 	}
-	if end.objective != mid.objective {
+	if !missed && end.objective != mid.objective {
 		t.Errorf("%s job %s: objective %d at the end, %d in the attempt killed while writing (same frozen snapshot)", p.name, id, end.objective, mid.objective)
 	}
 	if sum != end.objective {
