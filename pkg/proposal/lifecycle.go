@@ -178,6 +178,13 @@ type Programme[R proto.Message] struct {
 	// Decline and End on a record already there are refused; Approve and
 	// Accept, which carry no programme fields, are still recognised.
 	Holds func(r R, ch Change) bool
+	// KeepsOnLeave, if set, reports whether live proposal r stays as it
+	// is when a party of it leaves the programme (not erased): dinners
+	// keeps a confirmed seating at a dinner whose day has passed, which
+	// took place or not and awaits its attendance, as DeleteOffer does
+	// (ADR 0280, 0282). Nil: every live proposal closes. Erasure is not
+	// asked: it removes every proposal naming the person.
+	KeepsOnLeave func(r R) bool
 	// Event builds the event of a change (ch.EventID is its id). It must
 	// carry ids and facts only, never personal data.
 	Event func(r R, ch Change) (*eventsv1.Envelope, error)

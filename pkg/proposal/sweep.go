@@ -12,7 +12,8 @@ import (
 
 // Leave acts on a person leaving the programme as party: their open
 // proposals are withdrawn and their active ones end early (Change.Left),
-// the other party's units released. With erased, every proposal naming
+// the other party's units released, but for those Programme.KeepsOnLeave
+// keeps. With erased, every proposal naming
 // them is erased instead (the Repo's purge hooks drop its events; no
 // withdrawal or end event names them after), the units released first,
 // and the counter keyed by their id forgotten. Safe to call again and in
@@ -42,7 +43,7 @@ func (l *Lifecycle[R]) Leave(ctx context.Context, party, person string, erased b
 		switch {
 		case erased:
 			errs = append(errs, l.erase(ctx, id, r, party))
-		case st.Status.Live():
+		case st.Status.Live() && (l.p.KeepsOnLeave == nil || !l.p.KeepsOnLeave(r)):
 			_, err := l.closeOne(ctx, l.p.Name, id, Step{Left: true, Party: party}, nil)
 			errs = append(errs, err)
 		}

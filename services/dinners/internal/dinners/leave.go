@@ -12,7 +12,9 @@ import (
 // Leave is the pool's Leaver: a guest or host left the programme (consent
 // withdrawn, no longer a host, deleted) or was erased. Their live seatings
 // end (open ones are withdrawn, confirmed ones cancelled and their seats
-// freed, so a host's guests wait again). On erasure every trace goes: their
+// freed, so a host's guests wait again), but for a confirmed seating at a
+// dinner whose day has passed, which awaits its attendance (ADR 0282). On
+// erasure every trace goes: their
 // seatings (events purged, one erased event left), sign-ups or offers,
 // seat counters, and their ids in stored job snapshots and results.
 // Idempotent: a redelivered event runs it again harmlessly.

@@ -75,6 +75,12 @@ func (s *Service) programme(seats *proposal.Slots) proposal.Programme[*pb.Seatin
 		},
 		Stamp: s.stamp,
 		Holds: holds,
+		// A host or guest who leaves (not erased) does not undo a dinner
+		// whose day has passed: its confirmed seating took place or not
+		// and awaits its attendance, as DeleteOffer keeps it (ADR 0282).
+		KeepsOnLeave: func(p *pb.Seating) bool {
+			return p.GetStatus() == confirmed && p.GetDate() < s.today()
+		},
 		Event: s.event,
 		// A seating of a guest erased while dinners was down opens no
 		// more: its erasure needs only its id (docs/adr/0164).
