@@ -37,13 +37,7 @@ LEGACY_KEYS ?=
 BROWSER_LANE = ^TestBrowsers$$
 # The longest test packages under -race (ADR 0216), named before $(MODULES) so go test starts them
 # first: it starts packages in the order named, and a long package started last finishes last.
-LONG_TESTS = ./services/gateway/server ./services/stack
-# The ops lane: deploy/ops's module (make up's layouts: a dozen processes each, mostly waiting on
-# one another) runs as a go test of its own beside the rest, ADR 0278. OPS_PARALLEL is its
-# tests at once: its test binary used half a core at -parallel 2, the processes it starts are
-# what it waits for.
-OPS_LANE = ./deploy/ops/...
-OPS_PARALLEL ?= 4
+LONG_TESTS = ./services/gateway/server ./deploy/ops ./services/stack
 # Every workspace module: `go test ./...` does not reach them from the root.
 MODULES = $(shell go list -m -f '{{.Dir}}/...')
 GO_FILES = $(shell find pkg services -name '*.go' -not -path '*/gen/*')
@@ -68,20 +62,13 @@ test: redis chromium axe jaeger $(BIN)/nats fmt-check vet check-generate ## Inst
 	@# (TestBrowsers: Chromium, one tab at a time, mostly waiting) runs as a go test of its own
 	@# beside the rest, so the gateway's API tests keep both parallel slots and the lane starts at
 	@# once rather than whenever Go's parallel scheduler reaches it (ADR 0216). The gateway server's
-	@# test binary is built first, so the two go tests do not compile it twice. deploy/ops's module
-	@# runs as a third go test, the ops lane, from the start (ADR 0278): inside the others it took one
-	@# of go test's two package slots for 1,035 s while its processes mostly waited; its test binary
-	@# is built first too.
+	@# test binary is built first, so the two go tests do not compile it twice.
 	go test -race -c -o /dev/null ./services/gateway/server/
-	go test -race -c -o /dev/null ./deploy/ops/
 	@mkdir -p $(TMP)
 	go test -race -count=1 -timeout 30m -run '$(BROWSER_LANE)' ./services/gateway/server/ >$(TMP)/browser-lane.log 2>&1 & lane=$$!; \
-	  go test -race -count=1 -timeout 30m -parallel $(OPS_PARALLEL) $(OPS_LANE) >$(TMP)/ops-lane.log 2>&1 & ops=$$!; \
-	  status=0; go test -race -count=1 -timeout 30m -skip '$(BROWSER_LANE)' $(LONG_TESTS) $(filter-out %/deploy/ops/...,$(MODULES)) || status=$$?; \
+	  status=0; go test -race -count=1 -timeout 30m -skip '$(BROWSER_LANE)' $(LONG_TESTS) $(MODULES) || status=$$?; \
 	  wait $$lane || status=$$?; \
-	  wait $$ops || status=$$?; \
 	  echo "the browser lane (go test -run '$(BROWSER_LANE)' ./services/gateway/server/):"; cat $(TMP)/browser-lane.log; \
-	  echo "the ops lane (go test -parallel $(OPS_PARALLEL) $(OPS_LANE)):"; cat $(TMP)/ops-lane.log; \
 	  exit $$status
 
 .PHONY: browsers
