@@ -212,6 +212,15 @@ var idChoice = map[string]func(kind string) string{
 		}
 		return "proposal_id" // a pair, a seating or an assignment
 	},
+	// A job's assignments, or one newcomer's (ADR 0279): both filters
+	// set to one planted id would ask for an assignment of a job whose
+	// newcomer has the job's id, which no record is.
+	"/motesplats.guides.v1.GuideService/ListAssignments": func(kind string) string {
+		if personKinds[kind] {
+			return "participant_id"
+		}
+		return "job_id"
+	},
 }
 
 // inScope are the sweep's callers who are no strangers to a part's
